@@ -1,0 +1,222 @@
+"""CadreModel -- a county of grassroots cadres deciding, each quarter, whether to innovate.
+
+Step order (one step is a quarter; the fourth quarter of each year ends with the appraisal):
+
+1. Scheduled policy changes take effect (schedule.py).
+2. Context: workload, free time and preparation (M13), honour credibility (M12), leaders' stance
+   (M9), peers' innovation last quarter (M10), eligibility and career pay-off (M5, M8).
+3. Decision: every cadre chooses routine, incremental, bold or symbolic innovation by logit, and
+   its binding barrier is attributed (M1, M15).
+4. Outcomes: success or failure, investigation, excusal or sanction, verification of symbolic
+   claims, routine irregularities (M2, M3, M14).
+5. Learning: beliefs about tolerance from observed cases (M4); own reinforcement (M17).
+6. Skills: training courses, learning by doing and from peers, fading and consolidation (M11).
+7. Routine performance and stress (M13); everybody ages a quarter (M16).
+8. Year end only: appraisal, dismissal and demotion, promotion into vacancies, ambition (M5-M8);
+   retirement, exit and recruitment, rotation, promoted innovators observed (M16, M4).
+9. Outputs are computed and collected.
+"""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import mesa
+import numpy as np
+
+from . import (
+    accountability, conformity, decision, demography, incentives, leaders, outputs, promotion,
+    social_learning, training, workload,
+)
+from .agents import CadreAgent
+from .organisation import build_organisation
+from .parameters import ParameterError, validate
+from .population import BOLD, INCREMENTAL, NO_BARRIER, ROUTINE, populate
+from .rng import fresh_seed, make_streams
+from .schedule import PolicySchedule, parse_schedule
+
+MIN_CADRES, MAX_CADRES = 50, 10_000_000
+ROUTINE_ADJUST = 0.25  # speed at which appraised routine performance follows current work
+
+
+class CadreModel(mesa.Model):
+    """Agent-based model of grassroots cadres' innovation under policy levers.
+
+    Args:
+        seed: root seed; every stochastic process draws from its own stream spawned from it.
+        n_cadres: number of posts (and cadres) in the county.
+        policy_schedule: parameter changes during the run, e.g.
+            ``[{"year": 5, "set": {"fault_tolerance": 0.8}, "phase_in_years": 2}]``.
+        **parameters: any declared parameter (see ``model.PARAMETERS``) by name.
+    """
+
+    def __init__(self, seed: int | None = None, n_cadres: int = 1000,
+                 policy_schedule: list | None = None, **parameters):
+        if seed is None:
+            seed = fresh_seed()
+        super().__init__(seed=seed)
+        # Validate everything before building anything.
+        if isinstance(n_cadres, bool) or not isinstance(n_cadres, int | np.integer) or not (
+                MIN_CADRES <= n_cadres <= MAX_CADRES):
+            raise ParameterError(
+                f"n_cadres must be a whole number in [{MIN_CADRES}, {MAX_CADRES}], got {n_cadres!r}"
+            )
+        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+            raise ParameterError(f"seed must be a whole number >= 0, got {seed!r}")
+        self.parameters = validate(parameters)
+        self.schedule_changes = parse_schedule(policy_schedule)
+        self.seed, self.n_cadres = int(seed), int(n_cadres)
+        self.p = SimpleNamespace(**self.parameters)  # live values (the schedule may change them)
+        self.policy = PolicySchedule(self.schedule_changes)
+
+        self.rngs = make_streams(self.seed)
+        self.organisation = org = build_organisation(n_cadres, self.p, self.rngs["organisation"])
+        self.population = pop = populate(org, self.p, self.rngs["population"])
+        self.n_units = org.n_units
+        self.leaders = leaders.leader_rows(pop, org.n_units)
+        self.honour_value = 1.0
+        self.cumulative_value = 0.0
+        self.year_stats = {"promotions": 0, "demotions": 0, "innovator_share_promoted": 0.0,
+                           "innovator_share": 0.0}
+        self._attempted = np.zeros(pop.n, dtype=bool)
+        self._initial_stress()
+
+        self._agent_of_row = [CadreAgent(self, row) for row in range(pop.n)]
+        # The decision terms at the start (no action taken yet) give explain() and the barriers.
+        ctx = self._context(0.0)
+        _, self.decision, barrier = decision.decide(pop, self.p, ctx, np.ones(pop.n))
+        pop.barrier[:] = np.where(pop.active, barrier, NO_BARRIER)
+        self.outputs = outputs.compute(pop, pop.last_action, None, pop.barrier, self._state(ctx))
+        self.datacollector = mesa.DataCollector(
+            model_reporters={k: (lambda m, k=k: m.outputs[k]) for k in outputs.OUTPUTS}
+        )
+        self.datacollector.collect(self)
+
+    # ------------------------------------------------------------------ helpers
+    @property
+    def year(self) -> float:
+        """Model time in years at the end of the last step."""
+        return self.steps * demography.QUARTER
+
+    def agent_of_row(self, row: int) -> CadreAgent:
+        """The Mesa agent currently holding population row ``row``."""
+        return self._agent_of_row[row]
+
+    def _initial_stress(self) -> None:
+        pop = self.population
+        load = workload.load(self.organisation.unit_load[pop.unit], self.p)
+        pop.stress[:] = workload.stress_target(load, self.p)
+
+    def _context(self, year: float) -> SimpleNamespace:
+        pop, p, org = self.population, self.p, self.organisation
+        load = workload.load(org.unit_load[pop.unit], p)
+        time = workload.free_time(load)
+        eligible = promotion.eligible(pop, p, year)
+        return SimpleNamespace(
+            load=load, time=time, preparation=workload.preparation(time, p),
+            stance=leaders.subordinate_stance(pop, self.leaders, org.county_unit),
+            conformity=conformity.pressure(
+                pop, conformity.peer_share(pop, self._attempted, org.n_units), p),
+            reward_unit=incentives.reward_per_size(self.honour_value, p),
+            career=incentives.career_payoff(pop, eligible, p),
+            sanction_cost=incentives.sanction_cost(pop, eligible, p),
+        )
+
+    def _state(self, ctx) -> dict:
+        return {"stance": ctx.stance, "cumulative_value": self.cumulative_value,
+                "honour_value": self.honour_value, **self.year_stats}
+
+    # ------------------------------------------------------------------ the step
+    def step(self) -> None:
+        """Advance one quarter (see the module docstring for the order)."""
+        pop, p, rng = self.population, self.p, self.rngs
+        n = pop.n
+        year = (self.steps - 1) * demography.QUARTER
+        if self.policy:
+            self.policy.apply(p, year)
+        self.honour_value = incentives.update_honour_value(self.honour_value, p)
+        ctx = self._context(year)
+
+        action, self.decision, barrier = decision.decide(pop, p, ctx, rng["choice"].random(n))
+        action[~pop.active] = ROUTINE
+        pop.barrier[:] = np.where(pop.active, barrier, NO_BARRIER)
+        pop.last_action[:] = action
+
+        ev = accountability.resolve(pop, p, action, self.decision, rng["outcome"].random(n),
+                                    rng["accountability"].random((3, n)),
+                                    rng["verification"].random(n), year)
+        ev.sanctioned &= pop.active
+        self.cumulative_value += float(ev.value.sum())
+        self._attempted = ev.attempted
+        pop.recent_innovation *= 0.75
+        pop.recent_innovation += ev.attempted
+
+        social_learning.update_beliefs(pop, ev.excused, ev.sanctioned_innovator, self.n_units, p)
+        social_learning.reinforce(pop, ev.success, ev.sanctioned_innovator, p)
+
+        u_train = rng["training"].random((2, n))
+        training.train(pop, p, u_train[0], u_train[1], tie_slot=1 + self.steps % 3)
+        training.practise(pop, p, ev.attempted, ev.success,
+                          training.transfer_support(p, ctx.stance), self.n_units)
+
+        self._update_routine_performance(action)
+        workload.update_stress(pop, ctx.load, ev.sanctioned, p)
+        demography.age(pop)
+        if self.steps % 4 == 0:
+            self._year_end(year + demography.QUARTER)
+        else:
+            self.year_stats["promotions"] = self.year_stats["demotions"] = 0
+        self.outputs = outputs.compute(pop, action, ev, pop.barrier, self._state(ctx))
+        self.datacollector.collect(self)
+
+    def _update_routine_performance(self, action) -> None:
+        """Appraised routine work: skill and inspection pressure raise it; innovating takes time
+        from it (so strict management can raise compliance while lowering innovation)."""
+        pop, p = self.population, self.p
+        distracted = (action == INCREMENTAL) * 0.05 + (action == BOLD) * 0.1
+        target = (0.3 + 0.4 * pop.skill_effective() + 0.3 * p.accountability_intensity
+                  - distracted)
+        pop.routine_performance += ROUTINE_ADJUST * (target - pop.routine_performance)
+
+    def _year_end(self, year: float) -> None:
+        pop, p, org, rng = self.population, self.p, self.organisation, self.rngs
+        n = pop.n
+        was_active = pop.active.copy()
+        innovator_share = float(np.count_nonzero((pop.attempts_year > 0) & pop.active)) / max(
+            int(pop.active.sum()), 1)
+        demography.departures(pop, p, rng["demography"].random(n))
+        stats = promotion.annual_personnel(pop, org, p, year, rng["evaluation"].standard_normal(n))
+        recruits = demography.recruit(pop, org, p, rng["demography"].standard_normal((5, n)),
+                                      rng["demography"].random((2, n)), year)
+        self.leaders = leaders.leader_rows(pop, org.n_units)
+        u_rot = rng["rotation"].random((2, n))
+        demography.rotate(pop, org, p, u_rot[0], u_rot[1], self.leaders)
+        self.leaders = leaders.leader_rows(pop, org.n_units)
+        # Promoted innovators are seen as evidence that innovating is safe (M4).
+        social_learning.update_beliefs(pop, stats.pop("promoted_innovators"),
+                                       np.zeros(n, dtype=bool), self.n_units, p)
+        self.year_stats = {**stats, "innovator_share": innovator_share}
+        self._replace_agents(was_active, recruits)
+
+    def _replace_agents(self, was_active: np.ndarray, recruits: np.ndarray) -> None:
+        """Leavers' agents leave the model; each recruit is a new agent on a freed row."""
+        pop = self.population
+        gone = was_active & ~pop.active
+        gone[recruits] |= was_active[recruits]  # left and refilled within the same pass
+        for row in np.flatnonzero(gone).tolist():
+            self._agent_of_row[row].leave()
+        for row in recruits.tolist():
+            self._agent_of_row[row] = CadreAgent(self, row)
+
+    # ------------------------------------------------------------------ tables
+    def agent_table(self):
+        """A pandas DataFrame of every serving cadre's state (one row per cadre)."""
+        import pandas as pd
+
+        from .population import COLUMNS
+
+        pop = self.population
+        rows = np.flatnonzero(pop.active)
+        data = {"cadre": [self._agent_of_row[r].unique_id for r in rows]}
+        data.update({name: getattr(pop, name)[rows] for name in COLUMNS if name != "active"})
+        return pd.DataFrame(data)

@@ -1,0 +1,81 @@
+"""Model reporters: the outputs computed after every step (names as in the model specification).
+
+Shares are of serving cadres unless said otherwise; counts are per step (promotions and demotions
+happen at the yearly appraisal, in the fourth quarter).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .population import INCREMENTAL, SYMBOLIC
+
+OUTPUTS: dict[str, str] = {
+    "innovation_rate": "share of cadres attempting a genuine innovation",
+    "success_rate": "share of genuine attempts that succeeded (0 when none)",
+    "symbolic_rate": "share of cadres staging a symbolic innovation",
+    "sanction_rate": "share of cadres sanctioned",
+    "excused_rate": "share of investigated genuine failures excused (0 when none)",
+    "barrier_afraid": "share of cadres held back by fear of sanction",
+    "barrier_unwilling": "share held back because innovating does not pay",
+    "barrier_unaccustomed": "share held back by conformity and habit",
+    "barrier_unable": "share held back by lack of skill, time or energy",
+    "mean_skill": "mean effective innovation skill",
+    "mean_risk_aversion": "mean risk aversion",
+    "mean_ambition": "mean career ambition",
+    "mean_stress": "mean stress",
+    "perceived_tolerance": "mean belief that an honest failure is excused",
+    "promotions": "promotions this step",
+    "demotions": "demotions and dismissals this step",
+    "innovator_share_promoted": "share of innovators among those promoted at the last appraisal",
+    "innovator_share": "share of cadres who attempted genuine innovation in the appraisal year",
+    "value_delivered": "value of successful genuine innovation this step (size units)",
+    "cumulative_value": "value of successful genuine innovation since the start",
+    "bold_share": "share of genuine attempts that were bold",
+    "routine_performance": "mean appraised routine performance (compliance)",
+    "honour_value": "credibility of honours (0-1)",
+    "leader_support": "mean stance of the leaders cadres answer to (-1..1)",
+    "n_active": "serving cadres",
+}
+
+
+def compute(pop, action, events, barrier, state) -> dict[str, float]:
+    """All outputs for the current step as plain floats."""
+    active = pop.active
+    n = max(int(np.count_nonzero(active)), 1)
+    out = {}
+    attempts = int(np.count_nonzero(events.attempted)) if events is not None else 0
+    out["innovation_rate"] = attempts / n
+    if events is not None:
+        investigated = int(np.count_nonzero(events.investigated))
+        out["success_rate"] = int(np.count_nonzero(events.success)) / attempts if attempts else 0.0
+        out["symbolic_rate"] = int(np.count_nonzero(action == SYMBOLIC)) / n
+        out["sanction_rate"] = int(np.count_nonzero(events.sanctioned)) / n
+        out["excused_rate"] = (int(np.count_nonzero(events.excused)) / investigated
+                               if investigated else 0.0)
+        out["value_delivered"] = float(events.value.sum())
+        out["bold_share"] = (1.0 - int(np.count_nonzero(action == INCREMENTAL)) / attempts
+                             if attempts else 0.0)
+    else:
+        for k in ("success_rate", "symbolic_rate", "sanction_rate", "excused_rate",
+                  "value_delivered", "bold_share"):
+            out[k] = 0.0
+    counts = np.bincount(barrier[active] + 1, minlength=5)
+    for k, name in enumerate(("afraid", "unwilling", "unaccustomed", "unable")):
+        out[f"barrier_{name}"] = counts[k + 1] / n
+    w = active / n
+    out["mean_skill"] = float(pop.skill_effective() @ w)
+    out["mean_risk_aversion"] = float(pop.risk_aversion @ w)
+    out["mean_ambition"] = float(pop.ambition @ w)
+    out["mean_stress"] = float(pop.stress @ w)
+    out["perceived_tolerance"] = float(pop.perceived_tolerance @ w)
+    out["routine_performance"] = float(pop.routine_performance @ w)
+    out["leader_support"] = float(state["stance"] @ w)
+    out["promotions"] = float(state["promotions"])
+    out["demotions"] = float(state["demotions"])
+    out["innovator_share_promoted"] = state["innovator_share_promoted"]
+    out["innovator_share"] = state["innovator_share"]
+    out["cumulative_value"] = state["cumulative_value"]
+    out["honour_value"] = state["honour_value"]
+    out["n_active"] = float(n)
+    return {k: out[k] for k in OUTPUTS}

@@ -1,0 +1,331 @@
+"""The one declaration of every model parameter.
+
+Each parameter is written down exactly once, here: its default, its allowed range, unit, meaning,
+source, kind and the mechanism (M1-M17 of the model specification) it belongs to. The model's
+keyword arguments, scenario validation, the SolaraViz sliders and the SALib problem all read this
+table; no other file writes a default or a range.
+
+Kinds (after the XLRM split of exploratory modelling):
+
+* ``lever``       -- what a policy maker sets (the public lever names of the specification);
+* ``uncertainty`` -- what research does not know (behaviour, structure of careers);
+* ``structure``   -- the size and shape of the simulated county; fixed in sensitivity sweeps.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = [
+    "Parameter",
+    "PARAMETERS",
+    "PARAMETERS_BY_NAME",
+    "MECHANISMS",
+    "ParameterError",
+    "defaults",
+    "validate",
+    "validate_value",
+    "names",
+]
+
+
+class ParameterError(ValueError):
+    """A parameter name or value a user gave is not acceptable; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One declared parameter: what it means, where its value comes from, what values it may take."""
+
+    name: str
+    default: float
+    low: float
+    high: float
+    unit: str
+    meaning: str
+    source: str
+    kind: str  # "lever" | "uncertainty" | "structure"
+    mechanism: str  # "M1" ... "M17"
+    integer: bool = False
+
+    def check(self, value: Any) -> float | int:
+        """Return ``value`` as this parameter's type, or raise ParameterError naming the range."""
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise ParameterError(
+                f"parameter '{self.name}' must be a number in [{self.low:g}, {self.high:g}] "
+                f"({self.unit}), got {value!r} of type {type(value).__name__}"
+            )
+        if not math.isfinite(value) or not (self.low <= value <= self.high):
+            raise ParameterError(
+                f"parameter '{self.name}' = {value!r} is out of range; allowed "
+                f"[{self.low:g}, {self.high:g}] ({self.unit})"
+            )
+        if self.integer:
+            if float(value) != int(value):
+                raise ParameterError(
+                    f"parameter '{self.name}' must be a whole number in "
+                    f"[{self.low:g}, {self.high:g}], got {value!r}"
+                )
+            return int(value)
+        return float(value)
+
+
+#: Mechanism ids of the specification and the module that implements each.
+MECHANISMS: dict[str, str] = {
+    "M1": "choice among routine, genuine and symbolic innovation (decision.py)",
+    "M2": "risk and sanction (accountability.py)",
+    "M3": "fault tolerance and error correction (accountability.py)",
+    "M4": "social learning of risk (social_learning.py)",
+    "M5": "evaluation and promotion (promotion.py)",
+    "M6": "limited posts, rank pyramid (organisation.py, promotion.py)",
+    "M7": "demotion and exit of mediocre cadres (promotion.py)",
+    "M8": "age and eligibility thresholds, loss of career motivation (promotion.py)",
+    "M9": "leaders' stance (leaders.py)",
+    "M10": "conformity and habit thresholds (conformity.py)",
+    "M11": "skill and training (training.py)",
+    "M12": "material and honour incentives (incentives.py)",
+    "M13": "workload, strict management and stress (workload.py)",
+    "M14": "verification of results (accountability.py)",
+    "M15": "size of an innovation (decision.py)",
+    "M16": "demography, careers, rotation (demography.py)",
+    "M17": "reinforcement by own outcomes (social_learning.py)",
+}
+
+_A = "assumption"
+_P = Parameter
+
+PARAMETERS: tuple[Parameter, ...] = (
+    # ---------------------------------------------------------------- levers: accountability
+    _P("accountability_intensity", 0.6, 0.0, 1.0, "probability scale",
+       "How likely a failed or irregular action is to be investigated (strict management).",
+       "essays 000, 001, 003; level an assumption", "lever", "M2"),
+    _P("sanction_severity", 0.6, 0.0, 1.0, "utility units",
+       "Weight of a sanction: demerit, lost standing, delayed promotion.",
+       "essays 000, 003; level an assumption", "lever", "M2"),
+    _P("demerit_years", 2.0, 0.0, 5.0, "years",
+       "How long a sanction bars its holder from promotion.",
+       "essay 002 (delayed promotion); level an assumption", "lever", "M2"),
+    _P("fault_tolerance", 0.2, 0.0, 1.0, "share",
+       "Coverage: share of honest, diligent failures that the rules would excuse.",
+       "essays 001, 003", "lever", "M3"),
+    _P("tolerance_credibility", 0.3, 0.0, 1.0, "probability",
+       "How reliably the excusing rules are applied in practice.",
+       "essays 001, 003 ('on paper' vs applied)", "lever", "M3"),
+    _P("verification_accuracy", 0.3, 0.0, 1.0, "probability",
+       "Chance that evaluators detect a symbolic (slogan, copied, falsified) innovation.",
+       "essay 001", "lever", "M14"),
+    # ---------------------------------------------------------------- levers: careers
+    _P("promotion_innovation_weight", 0.1, 0.0, 1.0, "weight",
+       "Weight of the innovation record in the yearly appraisal score.",
+       "essays 000, 001, 002", "lever", "M5"),
+    _P("promotion_seniority_weight", 0.5, 0.0, 1.0, "weight",
+       "Of the rest of the score, the share given to seniority rather than routine performance.",
+       "essay 002 (seniority); level an assumption", "lever", "M5"),
+    _P("demotion_rate", 0.0, 0.0, 0.2, "share per year",
+       "Share of the lowest-appraised cadres demoted (or, at the lowest rank, dismissed) each year.",
+       "essays 001, 002 ('the mediocre out, the inferior down')", "lever", "M7"),
+    _P("promotion_age_limit", 45.0, 35.0, 60.0, "years of age",
+       "Cadres at or above this age are no longer eligible for promotion.",
+       "essay 002", "lever", "M8"),
+    _P("rotation_rate", 0.05, 0.0, 0.3, "share per year",
+       "Share of cadres rotated to another unit of the same rank each year.",
+       "essay 002 (exchange of cadres)", "lever", "M16"),
+    # ---------------------------------------------------------------- levers: incentives
+    _P("material_reward", 0.2, 0.0, 2.0, "utility units",
+       "Bonus for a successful innovation of full size.",
+       "essays 002, 003", "lever", "M12"),
+    _P("honor_reward", 0.3, 0.0, 2.0, "utility units",
+       "Value of a commendation for a successful innovation, when honours are fully credible.",
+       "essay 002", "lever", "M12"),
+    # ---------------------------------------------------------------- levers: training
+    _P("training_coverage", 0.2, 0.0, 1.0, "share per year",
+       "Share of cadres sent on an innovation course each year.",
+       "essays 002, 004", "lever", "M11"),
+    _P("training_quality", 0.5, 0.0, 1.0, "index",
+       "Quality of the course method (case teaching, practitioners with scholars).",
+       "essay 004", "lever", "M11"),
+    _P("training_days", 7.0, 1.0, 30.0, "days",
+       "Length of one course.", "essay 004 (7-10 days)", "lever", "M11", integer=True),
+    _P("training_class_size", 30.0, 10.0, 120.0, "trainees",
+       "Trainees per class; larger classes teach less per head.",
+       "essay 004 (classes of about 30)", "lever", "M11", integer=True),
+    _P("transfer_support", 0.2, 0.0, 1.0, "share",
+       "Workplace follow-up that keeps trained skills in use (mentoring, projects).",
+       "essay 004; meta-analyses of training transfer", "lever", "M11"),
+    # ---------------------------------------------------------------- levers: workload
+    _P("workload", 0.75, 0.3, 1.2, "share of working time",
+       "Time routine tasks take before digital relief.",
+       "essay 003", "lever", "M13"),
+    _P("digital_relief", 0.0, 0.0, 0.5, "share",
+       "Share of routine load removed by digital tools ('Internet +').",
+       "essay 003", "lever", "M13"),
+    # ---------------------------------------------------------------- uncertainties: decision
+    _P("choice_sensitivity", 3.0, 0.5, 8.0, "1/utility",
+       "Logit sensitivity of choice to utility differences (bounded rationality).",
+       "McFadden; McKelvey & Palfrey; value an assumption", "uncertainty", "M1"),
+    _P("risk_aversion_mean", 0.5, 0.2, 0.8, "index",
+       "Mean of the cadres' risk aversion (Beta distributed).", _A, "uncertainty", "M2"),
+    _P("risk_aversion_sd", 0.15, 0.05, 0.25, "index",
+       "Spread of risk aversion across cadres.", _A, "uncertainty", "M2"),
+    _P("loss_aversion", 2.25, 1.0, 3.5, "ratio",
+       "Weight of a loss relative to an equal gain.",
+       "Tversky & Kahneman (1992)", "uncertainty", "M2"),
+    _P("social_risk", 0.5, 0.0, 1.5, "factor",
+       "Extra scrutiny a bold innovation attracts by adjusting interests.",
+       "essay 000", "uncertainty", "M15"),
+    _P("base_difficulty", 0.3, 0.1, 0.7, "skill units",
+       "Skill needed for an even chance of success of an incremental innovation.", _A,
+       "uncertainty", "M15"),
+    _P("boldness_difficulty", 0.3, 0.0, 0.6, "skill units",
+       "Extra skill needed for a bold innovation.", "essay 000", "uncertainty", "M15"),
+    _P("success_slope", 6.0, 2.0, 12.0, "1/skill",
+       "How sharply the chance of success rises with skill.", _A, "uncertainty", "M15"),
+    _P("diligence_time", 0.2, 0.05, 0.5, "share of working time",
+       "Free time needed to prepare an attempt with due diligence.",
+       "essays 001, 003; value an assumption", "uncertainty", "M3"),
+    _P("intrinsic_motivation", 0.2, 0.0, 1.0, "utility units",
+       "Mean public-service motivation: a successful innovation's pay-off to the cadre itself.",
+       _A, "uncertainty", "M1"),
+    _P("effort_cost", 0.5, 0.0, 1.0, "utility units",
+       "Effort cost of a full-size innovation.", "essay 000", "uncertainty", "M1"),
+    _P("integrity", 0.6, 0.0, 1.5, "utility units",
+       "Moral cost of a symbolic or falsified innovation.", _A, "uncertainty", "M14"),
+    _P("symbolic_cost", 0.1, 0.0, 0.5, "utility units",
+       "Effort cost of staging a symbolic innovation.", _A, "uncertainty", "M14"),
+    _P("routine_error_rate", 0.02, 0.0, 0.1, "probability per quarter",
+       "Chance that routine work has an irregularity an inspection would sanction.", _A,
+       "uncertainty", "M2"),
+    # ---------------------------------------------------------------- uncertainties: learning
+    _P("prior_tolerance_belief", 0.2, 0.0, 1.0, "probability",
+       "Cadres' initial belief that an investigated honest failure is excused.", _A,
+       "uncertainty", "M4"),
+    _P("social_learning_rate", 0.1, 0.0, 0.5, "weight per case",
+       "How far one observed case moves a cadre's belief about tolerance.", _A,
+       "uncertainty", "M4"),
+    _P("sanction_salience", 2.0, 1.0, 5.0, "ratio",
+       "Weight of an observed punishment relative to an observed excusal.",
+       "essay 000 (a salient case chills everyone)", "uncertainty", "M4"),
+    _P("county_visibility", 0.02, 0.0, 0.2, "weight",
+       "Weight of cases seen county-wide (news, meetings) relative to one's own unit.", _A,
+       "uncertainty", "M4"),
+    _P("reinforcement_strength", 0.5, 0.0, 2.0, "utility units",
+       "Pull of one's own past success (or punishment) on the next choice.", "essay 000",
+       "uncertainty", "M17"),
+    _P("reinforcement_memory", 0.9, 0.5, 0.99, "retention per quarter",
+       "Share of one's own experience remembered after a quarter.", _A, "uncertainty", "M17"),
+    _P("conformity_threshold_mean", 0.3, 0.05, 0.6, "share of peers",
+       "Mean share of peers who must innovate before a cadre is at ease doing so.",
+       "Granovetter (1978)", "uncertainty", "M10"),
+    _P("conformity_strength", 1.0, 0.0, 3.0, "utility units",
+       "Utility of acting with (or against) one's peers.", "essays 000, 001",
+       "uncertainty", "M10"),
+    _P("leader_influence", 0.2, 0.0, 1.0, "utility units",
+       "How much a leader's stance raises or suppresses subordinates' innovation.",
+       "essays 000, 001", "uncertainty", "M9"),
+    # ---------------------------------------------------------------- uncertainties: skills
+    _P("skill_mean", 0.5, 0.3, 0.7, "skill units",
+       "Mean initial innovation skill.", _A, "uncertainty", "M11"),
+    _P("skill_sd", 0.15, 0.05, 0.25, "skill units",
+       "Spread of initial skill.", _A, "uncertainty", "M11"),
+    _P("training_effect", 0.18, 0.02, 0.3, "skill units",
+       "Skill gained from a 7-day course of full quality in a class of 30.",
+       "meta-analyses of training, d about 0.6", "uncertainty", "M11"),
+    _P("transfer_decay", 0.15, 0.0, 0.5, "share per quarter",
+       "Fade of unconsolidated training gains without workplace support.",
+       "training transfer literature", "uncertainty", "M11"),
+    _P("learning_by_doing", 0.02, 0.0, 0.1, "share of gap",
+       "Skill gained by an attempt, as a share of the distance to full skill.", "March (1991)",
+       "uncertainty", "M11"),
+    _P("peer_learning", 0.005, 0.0, 0.1, "share of gap",
+       "Skill gained from successful colleagues in one's unit.", "March (1991)",
+       "uncertainty", "M11"),
+    _P("skill_decay", 0.01, 0.0, 0.03, "share per quarter",
+       "Skill lost in a quarter without innovative practice.", _A, "uncertainty", "M11"),
+    # ---------------------------------------------------------------- uncertainties: careers
+    _P("career_value", 1.5, 0.5, 3.0, "utility units",
+       "Value of appraisal credit to a fully ambitious, eligible cadre.",
+       "Holmstrom (1999); Li & Zhou (2005)", "uncertainty", "M5"),
+    _P("evaluation_noise", 0.5, 0.0, 1.5, "score sd",
+       "Noise of the yearly appraisal (distorted democratic evaluation).", "essay 002",
+       "uncertainty", "M5"),
+    _P("ambition_mean", 0.6, 0.2, 0.9, "index",
+       "Mean initial career ambition.", _A, "uncertainty", "M8"),
+    _P("ambition_decay", 0.03, 0.0, 0.3, "share per year",
+       "Ambition lost per year passed over for promotion, doubled past the age limit.",
+       "essay 002 ('a cup of tea, a cigarette')", "uncertainty", "M8"),
+    _P("exit_rate", 0.01, 0.0, 0.05, "share per year",
+       "Voluntary exit of cadres, raised by stress.", _A, "uncertainty", "M16"),
+    _P("retirement_age", 60.0, 55.0, 65.0, "years of age",
+       "Age at retirement.", "civil service rules", "uncertainty", "M16", integer=True),
+    # ---------------------------------------------------------------- uncertainties: incentives
+    _P("honour_decay", 0.1, 0.0, 0.5, "share per quarter",
+       "Speed at which honours lose their value when not backed by material reward.",
+       "essay 002", "uncertainty", "M12"),
+    _P("honour_backing", 0.5, 0.1, 2.0, "utility units",
+       "Material reward that keeps honours fully credible.", "essay 002", "uncertainty", "M12"),
+    # ---------------------------------------------------------------- uncertainties: workload
+    _P("compliance_burden", 0.15, 0.0, 0.4, "share of working time",
+       "Time taken by reporting and inspection at full accountability intensity.",
+       "essay 003", "uncertainty", "M13"),
+    _P("busy_cost", 0.4, 0.0, 2.0, "utility units",
+       "Cost of squeezing a full-size innovation into a full schedule.", "essays 001, 003",
+       "uncertainty", "M13"),
+    _P("stress_threshold", 0.8, 0.4, 1.0, "share of working time",
+       "Load above which stress builds up.", _A, "uncertainty", "M13"),
+    _P("stress_rate", 0.2, 0.05, 0.5, "share per quarter",
+       "Speed at which stress moves towards the level the load implies.", _A,
+       "uncertainty", "M13"),
+    _P("stress_penalty", 0.3, 0.0, 2.0, "utility units",
+       "Loss of innovation utility (and learning) at full stress.", "essay 003",
+       "uncertainty", "M13"),
+    # ---------------------------------------------------------------- structure
+    _P("unit_size", 30.0, 10.0, 200.0, "cadres",
+       "Mean number of cadres in a township or county department.", _A, "structure", "M6",
+       integer=True),
+    _P("township_share", 0.4, 0.0, 1.0, "share",
+       "Share of units that are townships (the rest are county departments).", _A,
+       "structure", "M6"),
+    _P("deputies_per_unit", 3.0, 1.0, 10.0, "posts",
+       "Deputy posts (rank 1) in each unit.", _A, "structure", "M6", integer=True),
+    _P("county_leader_ratio", 0.25, 0.05, 1.0, "posts per unit",
+       "County leadership posts (rank 3) per unit.", _A, "structure", "M6"),
+)
+
+PARAMETERS_BY_NAME: dict[str, Parameter] = {p.name: p for p in PARAMETERS}
+
+
+def names(kind: str | None = None) -> list[str]:
+    """Names of the declared parameters, optionally of one kind only."""
+    return [p.name for p in PARAMETERS if kind is None or p.kind == kind]
+
+
+def defaults() -> dict[str, float | int]:
+    """A fresh dict of every parameter at its default."""
+    return {p.name: (int(p.default) if p.integer else p.default) for p in PARAMETERS}
+
+
+def _unknown(name: str) -> ParameterError:
+    import difflib
+
+    close = difflib.get_close_matches(name, PARAMETERS_BY_NAME, n=1)
+    hint = f" (did you mean '{close[0]}'?)" if close else ""
+    return ParameterError(
+        f"unknown parameter '{name}'{hint}; valid names: {', '.join(PARAMETERS_BY_NAME)}"
+    )
+
+
+def validate_value(name: str, value: Any) -> float | int:
+    """Check one named value against the declaration and return it typed."""
+    if name not in PARAMETERS_BY_NAME:
+        raise _unknown(name)
+    return PARAMETERS_BY_NAME[name].check(value)
+
+
+def validate(overrides: dict[str, Any] | None = None) -> dict[str, float | int]:
+    """Defaults updated by ``overrides``, every value checked; raises ParameterError."""
+    params = defaults()
+    for name, value in (overrides or {}).items():
+        params[name] = validate_value(name, value)
+    return params
