@@ -22,8 +22,16 @@ import numpy as np
 
 from .decision import SIZES, SYMBOLIC_CLAIM, investigation_chance
 from .population import (
-    BOLD, EXCUSED, FAIL_UNNOTICED, INCREMENTAL, NONE, SANCTIONED, SUCCESS, SYM_CREDITED,
-    SYM_DETECTED, SYMBOLIC,
+    BOLD,
+    EXCUSED,
+    FAIL_UNNOTICED,
+    INCREMENTAL,
+    NONE,
+    SANCTIONED,
+    SUCCESS,
+    SYM_CREDITED,
+    SYM_DETECTED,
+    SYMBOLIC,
 )
 
 

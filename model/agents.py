@@ -1,7 +1,7 @@
 """CadreAgent -- a real Mesa agent that is a view on its row of the population's columns.
 
-Every state variable of ``population.COLUMNS`` is an attribute that reads and writes the agent's row,
-so ``model.agents.select(lambda a: a.rank == 2)``, ``model.agents.agg("skill", np.mean)``,
+Every state variable of ``population.COLUMNS`` is an attribute that reads and writes the agent's
+row, so ``model.agents.select(lambda a: a.rank == 2)``, ``model.agents.agg("skill", np.mean)``,
 ``groupby("unit")`` and agent reporters work as Mesa users expect, while the model itself updates
 all cadres at once in vectorised passes.
 """
@@ -83,9 +83,10 @@ class CadreAgent(mesa.Agent):
             "perceived_tolerance": self.perceived_tolerance, "stress": self.stress, **terms,
         }
 
-    def leave(self) -> None:
-        """Detach from the row (retirement, exit, dismissal) and leave the model."""
-        self._final = self.state()
+    def leave(self, final_state: dict) -> None:
+        """Detach from the row (retirement, exit, dismissal), keeping ``final_state``, and leave
+        the model."""
+        self._final = final_state
         self.row = None
         self.remove()
 

@@ -1,5 +1,5 @@
-"""M1 and M15 -- each quarter a cadre chooses routine work, a genuine innovation (incremental or bold)
-or a symbolic one, by a logit (quantal response) over expected utilities; and the binding barrier of
+"""M1 and M15 -- each quarter a cadre chooses routine work, a genuine innovation (incremental or
+bold) or a symbolic one, by a logit (quantal response) over expected utilities; and the binding barrier of
 every cadre who does not innovate genuinely.
 
 Utility of a genuine innovation of size s (routine work is the zero of the scale)::
@@ -7,7 +7,8 @@ Utility of a genuine innovation of size s (routine work is the zero of the scale
     U(s) = w(s) + c + n(s) - A(s)
 
     w(s)  willingness  = p(s)*s*(reward + motivation) - effort*s + leader_influence*stance
-    c     custom       = conformity_strength*min(peer_share - threshold, 0) + reinforcement*propensity
+    c     custom       = conformity_strength*min(peer_share - threshold, 0)
+                         + reinforcement_strength*propensity
     n(s)  ability cost = -busy_cost*s*(1 - time) - stress_penalty*stress
     A(s)  fear         = (1 - p(s)) * P_investigated(s) * (1 - tolerance_belief*preparation)
                          * loss_aversion * (0.5 + risk_aversion) * sanction_cost
@@ -36,7 +37,7 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def success_chance(skill, preparation, size_index: int, p) -> np.ndarray:
-    """M15: chance that a genuine innovation succeeds; bolder and less prepared attempts fail more."""
+    """M15: chance that a genuine innovation succeeds; bold and unprepared attempts fail more."""
     difficulty = p.base_difficulty + (p.boldness_difficulty if size_index == 1 else 0.0)
     return sigmoid(p.success_slope * (skill - difficulty)) * (0.5 + 0.5 * preparation)
 
@@ -65,12 +66,6 @@ class Decision:
     def __init__(self, **arrays):
         for k in self.fields:
             setattr(self, k, arrays[k])
-
-
-def _p_genuine(beta, u_inc, u_bold, e_other):
-    """Logit share of the two genuine options, given exp-utilities of the rest."""
-    e_inc, e_bold = np.exp(beta * u_inc), np.exp(beta * u_bold)
-    return (e_inc + e_bold) / (e_inc + e_bold + e_other)
 
 
 def decide(pop, p, ctx, u_choice: np.ndarray):
@@ -114,19 +109,24 @@ def decide(pop, p, ctx, u_choice: np.ndarray):
     p_sym = (e_other - 1.0) / total
     p_gen = p_inc + p_bold
 
-    # Counterfactuals: remove one barrier at a time.
-    cf_afraid = _p_genuine(beta, u[0] + fear[0], u[1] + fear[1], e_other)
-    discouraged = np.minimum(lead, 0.0)
-    cf_unwilling = _p_genuine(beta, u[0] + p.effort_cost * SIZES[0] - discouraged,
-                              u[1] + p.effort_cost * SIZES[1] - discouraged, e_other)
-    cf_custom = _p_genuine(beta, u[0] - np.minimum(custom, 0.0),
-                           u[1] - np.minimum(custom, 0.0), e_other)
-    u_able = []
-    for k, size in enumerate(SIZES):
-        p_full = success_chance(1.0, 1.0, k, p)
-        u_able.append(u[k] - able[k] + (p_full - ps[k]) * size * worth)
-    cf_unable = _p_genuine(beta, u_able[0], u_able[1], e_other)
-    gains = np.stack([cf_afraid, cf_unwilling, cf_custom, cf_unable]) - p_gen
+    # Counterfactuals: remove one barrier at a time. exp(beta*(u + d)) = exp(beta*u)*exp(beta*d)
+    # saves recomputing the unchanged terms.
+    def share(a_inc, a_bold):
+        return (a_inc + a_bold) / (a_inc + a_bold + e_other)
+
+    cf_afraid = share(e_inc * np.exp(beta * fear[0]), e_bold * np.exp(beta * fear[1]))
+    lift = np.exp(-beta * np.minimum(lead, 0.0))  # a discouraging leader, removed
+    cf_unwilling = share(e_inc * (lift * np.exp(beta * p.effort_cost * SIZES[0])),
+                         e_bold * (lift * np.exp(beta * p.effort_cost * SIZES[1])))
+    relief = np.exp(-beta * np.minimum(custom, 0.0))
+    cf_custom = share(e_inc * relief, e_bold * relief)
+    able_gain = [
+        np.exp(beta * ((success_chance(1.0, 1.0, k, p) - ps[k]) * size * worth - able[k]))
+        for k, size in enumerate(SIZES)
+    ]
+    cf_unable = share(e_inc * able_gain[0], e_bold * able_gain[1])
+    gains = np.stack([cf_afraid, cf_unwilling, cf_custom, cf_unable])
+    gains -= p_gen
 
     # Draw the action from the logit probabilities with this quarter's uniform.
     action = np.full(pop.n, ROUTINE, dtype=np.int8)

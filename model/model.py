@@ -25,13 +25,22 @@ import mesa
 import numpy as np
 
 from . import (
-    accountability, conformity, decision, demography, incentives, leaders, outputs, promotion,
-    social_learning, training, workload,
+    accountability,
+    conformity,
+    decision,
+    demography,
+    incentives,
+    leaders,
+    outputs,
+    promotion,
+    social_learning,
+    training,
+    workload,
 )
 from .agents import CadreAgent
 from .organisation import build_organisation
 from .parameters import ParameterError, validate
-from .population import BOLD, INCREMENTAL, NO_BARRIER, ROUTINE, populate
+from .population import BOLD, COLUMNS, INCREMENTAL, NO_BARRIER, ROUTINE, populate
 from .rng import fresh_seed, make_streams
 from .schedule import PolicySchedule, parse_schedule
 
@@ -87,9 +96,7 @@ class CadreModel(mesa.Model):
         _, self.decision, barrier = decision.decide(pop, self.p, ctx, np.ones(pop.n))
         pop.barrier[:] = np.where(pop.active, barrier, NO_BARRIER)
         self.outputs = outputs.compute(pop, pop.last_action, None, pop.barrier, self._state(ctx))
-        self.datacollector = mesa.DataCollector(
-            model_reporters={k: (lambda m, k=k: m.outputs[k]) for k in outputs.OUTPUTS}
-        )
+        self.datacollector = outputs.OutputCollector()
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers
@@ -186,8 +193,11 @@ class CadreModel(mesa.Model):
             int(pop.active.sum()), 1)
         demography.departures(pop, p, rng["demography"].random(n))
         stats = promotion.annual_personnel(pop, org, p, year, rng["evaluation"].standard_normal(n))
+        self._retire_agents(np.flatnonzero(was_active & ~pop.active))
         recruits = demography.recruit(pop, org, p, rng["demography"].standard_normal((5, n)),
                                       rng["demography"].random((2, n)), year)
+        for row in recruits.tolist():
+            self._agent_of_row[row] = CadreAgent(self, row)
         self.leaders = leaders.leader_rows(pop, org.n_units)
         u_rot = rng["rotation"].random((2, n))
         demography.rotate(pop, org, p, u_rot[0], u_rot[1], self.leaders)
@@ -196,24 +206,21 @@ class CadreModel(mesa.Model):
         social_learning.update_beliefs(pop, stats.pop("promoted_innovators"),
                                        np.zeros(n, dtype=bool), self.n_units, p)
         self.year_stats = {**stats, "innovator_share": innovator_share}
-        self._replace_agents(was_active, recruits)
 
-    def _replace_agents(self, was_active: np.ndarray, recruits: np.ndarray) -> None:
-        """Leavers' agents leave the model; each recruit is a new agent on a freed row."""
+    def _retire_agents(self, rows: np.ndarray) -> None:
+        """Agents of cadres who left keep their last state and leave the Mesa model."""
+        if not rows.size:
+            return
         pop = self.population
-        gone = was_active & ~pop.active
-        gone[recruits] |= was_active[recruits]  # left and refilled within the same pass
-        for row in np.flatnonzero(gone).tolist():
-            self._agent_of_row[row].leave()
-        for row in recruits.tolist():
-            self._agent_of_row[row] = CadreAgent(self, row)
+        snapshot = {name: getattr(pop, name)[rows].tolist() for name in COLUMNS}
+        for i, row in enumerate(rows.tolist()):
+            self._agent_of_row[row].leave({name: values[i] for name, values in snapshot.items()})
+            self._agent_of_row[row] = None
 
     # ------------------------------------------------------------------ tables
     def agent_table(self):
         """A pandas DataFrame of every serving cadre's state (one row per cadre)."""
         import pandas as pd
-
-        from .population import COLUMNS
 
         pop = self.population
         rows = np.flatnonzero(pop.active)

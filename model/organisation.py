@@ -68,7 +68,7 @@ def build_organisation(n_cadres: int, p, rng: np.random.Generator) -> Organisati
     cap[:n_units, DEPUTY] = deputies
     cap[:n_units, HEAD] = 1
     cap[n_units, COUNTY] = n_county
-    # Townships carry more routine load than county departments (essay 003); each unit differs a bit.
+    # Townships carry more routine load than county departments (essay 003); units differ a bit.
     load = rng.uniform(0.9, 1.05, size=n_units + 1)
     load[:n_town] += 0.05
     return Organisation(n_units=n_units, n_townships=n_town, capacity=cap, unit_load=load)

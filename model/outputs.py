@@ -6,6 +6,7 @@ happen at the yearly appraisal, in the fourth quarter).
 
 from __future__ import annotations
 
+import mesa
 import numpy as np
 
 from .population import INCREMENTAL, SYMBOLIC
@@ -63,14 +64,18 @@ def compute(pop, action, events, barrier, state) -> dict[str, float]:
     counts = np.bincount(barrier[active] + 1, minlength=5)
     for k, name in enumerate(("afraid", "unwilling", "unaccustomed", "unable")):
         out[f"barrier_{name}"] = counts[k + 1] / n
-    w = active / n
-    out["mean_skill"] = float(pop.skill_effective() @ w)
-    out["mean_risk_aversion"] = float(pop.risk_aversion @ w)
-    out["mean_ambition"] = float(pop.ambition @ w)
-    out["mean_stress"] = float(pop.stress @ w)
-    out["perceived_tolerance"] = float(pop.perceived_tolerance @ w)
-    out["routine_performance"] = float(pop.routine_performance @ w)
-    out["leader_support"] = float(state["stance"] @ w)
+
+    def mean(x):
+        # A masked sum, not a dot product: BLAS threads fight over the cores in parallel sweeps.
+        return float(np.add.reduce(x, where=active)) / n
+
+    out["mean_skill"] = mean(pop.skill_effective())
+    out["mean_risk_aversion"] = mean(pop.risk_aversion)
+    out["mean_ambition"] = mean(pop.ambition)
+    out["mean_stress"] = mean(pop.stress)
+    out["perceived_tolerance"] = mean(pop.perceived_tolerance)
+    out["routine_performance"] = mean(pop.routine_performance)
+    out["leader_support"] = mean(state["stance"])
     out["promotions"] = float(state["promotions"])
     out["demotions"] = float(state["demotions"])
     out["innovator_share_promoted"] = state["innovator_share_promoted"]
@@ -79,3 +84,21 @@ def compute(pop, action, events, barrier, state) -> dict[str, float]:
     out["honour_value"] = state["honour_value"]
     out["n_active"] = float(n)
     return {k: out[k] for k in OUTPUTS}
+
+
+class OutputCollector(mesa.DataCollector):
+    """Mesa's DataCollector with one model reporter per output.
+
+    The outputs are computed once per step as plain floats in ``model.outputs``; collecting them
+    appends those floats directly (they are immutable, so Mesa's per-value deepcopy is not needed).
+    Everything else -- ``model_vars``, ``get_model_vars_dataframe()``, ``batch_run`` -- is Mesa's.
+    """
+
+    def __init__(self):
+        super().__init__(model_reporters={k: (lambda m, k=k: m.outputs[k]) for k in OUTPUTS})
+        self._columns = [(self.model_vars[k], k) for k in OUTPUTS]
+
+    def collect(self, model) -> None:
+        values = model.outputs
+        for column, name in self._columns:
+            column.append(values[name])

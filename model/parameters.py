@@ -37,7 +37,7 @@ class ParameterError(ValueError):
 
 @dataclass(frozen=True)
 class Parameter:
-    """One declared parameter: what it means, where its value comes from, what values it may take."""
+    """One declared parameter: its meaning, the source of its value, the values it may take."""
 
     name: str
     default: float
@@ -124,7 +124,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Of the rest of the score, the share given to seniority rather than routine performance.",
        "essay 002 (seniority); level an assumption", "lever", "M5"),
     _P("demotion_rate", 0.0, 0.0, 0.2, "share per year",
-       "Share of the lowest-appraised cadres demoted (or, at the lowest rank, dismissed) each year.",
+       "Share of the lowest-appraised cadres demoted (at the lowest rank: dismissed) each year.",
        "essays 001, 002 ('the mediocre out, the inferior down')", "lever", "M7"),
     _P("promotion_age_limit", 45.0, 35.0, 60.0, "years of age",
        "Cadres at or above this age are no longer eligible for promotion.",

@@ -1,0 +1,71 @@
+"""Benchmark of one model run (the unit of work of every sweep).
+
+    python benchmarks/bench_model.py            # all sizes
+    python benchmarks/bench_model.py --quick    # 1,000 cadres only
+
+Reports the median wall time of several runs of 80 steps (20 years) with data collection, for
+1,000 and 100,000 cadres, and time and peak memory of one 1,000,000-cadre run (in a subprocess,
+so its memory is measured alone). Targets (issue 2): <= 25 ms, <= 3 s, runs within 4 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from experiments.runner import run_model  # noqa: E402
+
+
+def time_runs(n_cadres: int, repeats: int, n_steps: int = 80) -> list[float]:
+    """Wall times of ``repeats`` seeded runs."""
+    times = []
+    for seed in range(repeats):
+        t0 = time.perf_counter()
+        run_model({}, seed, n_steps, n_cadres=n_cadres)
+        times.append(time.perf_counter() - t0)
+    return times
+
+
+def one_big_run(n_cadres: int) -> dict:
+    """Time and peak RSS of one run, measured in this (fresh) process."""
+    t0 = time.perf_counter()
+    run_model({}, 0, 80, n_cadres=n_cadres)
+    wall = time.perf_counter() - t0
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return {"n_cadres": n_cadres, "seconds": round(wall, 2), "peak_rss_mb": round(peak_mb)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="1,000 cadres only")
+    ap.add_argument("--big", type=int, default=0, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.big:
+        print(json.dumps(one_big_run(args.big)))
+        return
+    run_model({}, 0, 80)  # warm-up: imports, caches
+    t = time_runs(1000, 15)
+    print(f"1,000 cadres x 80 steps: median {statistics.median(t) * 1e3:.1f} ms "
+          f"(min {min(t) * 1e3:.1f}, max {max(t) * 1e3:.1f}; 15 runs; target <= 25 ms)")
+    if args.quick:
+        return
+    t = time_runs(100_000, 3)
+    print(f"100,000 cadres x 80 steps: median {statistics.median(t):.2f} s "
+          f"(3 runs; target <= 3 s)")
+    out = subprocess.run([sys.executable, __file__, "--big", "1000000"], capture_output=True,
+                         text=True, check=True)
+    big = json.loads(out.stdout)
+    print(f"1,000,000 cadres x 80 steps: {big['seconds']:.1f} s, peak memory "
+          f"{big['peak_rss_mb']} MB (target: runs within 4,096 MB)")
+
+
+if __name__ == "__main__":
+    main()
