@@ -2,8 +2,8 @@
 
 Each cadre has a threshold: the share of its unit's colleagues who must innovate before it is at
 ease doing so. Below the threshold, acting differently costs ``conformity_strength`` times the gap;
-once enough peers innovate, the cost is gone. Because the share of innovators feeds back on itself, innovation
-can spread through a unit or stall (tipping points).
+once enough peers innovate, the cost is gone. Because the share of innovators feeds back on
+itself, innovation can spread through a unit or stall (tipping points).
 """
 
 from __future__ import annotations

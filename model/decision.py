@@ -1,6 +1,6 @@
 """M1 and M15 -- each quarter a cadre chooses routine work, a genuine innovation (incremental or
-bold) or a symbolic one, by a logit (quantal response) over expected utilities; and the binding barrier of
-every cadre who does not innovate genuinely.
+bold) or a symbolic one, by a logit (quantal response) over expected utilities; and the binding
+barrier of every cadre who does not innovate genuinely.
 
 Utility of a genuine innovation of size s (routine work is the zero of the scale)::
 
