@@ -14,7 +14,8 @@ Step order (one step is a quarter; the fourth quarter of each year ends with the
 7. Routine performance and stress (M13); everybody ages a quarter (M16).
 8. Year end only: appraisal, dismissal and demotion, promotion into vacancies, ambition (M5-M8);
    retirement, exit and recruitment, rotation, promoted innovators observed (M16, M4).
-9. Outputs are computed and collected.
+9. Outputs are collected (those of the quarter's decisions are computed before the year-end
+   turnover of step 8, the appraisal's counts after it).
 """
 
 from __future__ import annotations
@@ -169,11 +170,14 @@ class CadreModel(mesa.Model):
         self._update_routine_performance(action)
         workload.update_stress(pop, ctx.load, ev.sanctioned, p)
         demography.age(pop)
+        # The quarter's outputs describe the cadres who acted in it, so they are computed before
+        # the yearly turnover; personnel counts of the appraisal are added after it.
+        self.year_stats["promotions"] = self.year_stats["demotions"] = 0
+        self.outputs = outputs.compute(pop, action, ev, pop.barrier, self._state(ctx))
         if self.steps % 4 == 0:
             self._year_end(year + demography.QUARTER)
-        else:
-            self.year_stats["promotions"] = self.year_stats["demotions"] = 0
-        self.outputs = outputs.compute(pop, action, ev, pop.barrier, self._state(ctx))
+            self.outputs.update({k: float(v) for k, v in self.year_stats.items()})
+            self.outputs["n_active"] = float(np.count_nonzero(pop.active))
         self.datacollector.collect(self)
 
     def _update_routine_performance(self, action) -> None:
