@@ -17,7 +17,8 @@ from .population import ACTION_NAMES, BARRIER_NAMES, COLUMNS, OUTCOME_NAMES
 def _column_property(name: str, doc: str) -> property:
     def get(self):
         if self.row is None:  # the cadre has left; its last state was kept
-            return self._final[name]
+            table, i = self._final
+            return table[name][i]
         return getattr(self.model.population, name)[self.row].item()
 
     def set_(self, value):
@@ -34,7 +35,7 @@ class CadreAgent(mesa.Agent):
     def __init__(self, model, row: int):
         super().__init__(model)
         self.row: int | None = row
-        self._final: dict | None = None
+        self._final: tuple | None = None
 
     # ------------------------------------------------------------------ readable views
     @property
@@ -60,8 +61,6 @@ class CadreAgent(mesa.Agent):
 
     def state(self) -> dict:
         """Every state variable of this cadre."""
-        if self.row is None:
-            return dict(self._final)
         return {name: getattr(self, name) for name in COLUMNS}
 
     def explain(self) -> dict:
@@ -83,10 +82,10 @@ class CadreAgent(mesa.Agent):
             "perceived_tolerance": self.perceived_tolerance, "stress": self.stress, **terms,
         }
 
-    def leave(self, final_state: dict) -> None:
-        """Detach from the row (retirement, exit, dismissal), keeping ``final_state``, and leave
-        the model."""
-        self._final = final_state
+    def leave(self, table: dict, index: int) -> None:
+        """Detach from the row (retirement, exit, dismissal) and leave the model; the last state
+        stays readable from entry ``index`` of ``table`` (column name -> values of the leavers)."""
+        self._final = (table, index)
         self.row = None
         self.remove()
 

@@ -16,14 +16,13 @@ from __future__ import annotations
 import html
 import math
 import sys
+import warnings
 from pathlib import Path
 
 # `solara run model/app.py` puts model/ itself first on sys.path, where model/model.py would shadow
 # the `model` package; drop that entry before importing the package.
 _HERE = Path(__file__).resolve().parent
 sys.path[:] = [p for p in sys.path if (Path(p or ".").resolve() != _HERE)]
-
-import warnings  # noqa: E402
 
 import numpy as np  # noqa: E402
 import solara  # noqa: E402
@@ -41,7 +40,7 @@ from model.population import ACTION_NAMES  # noqa: E402
 
 UI_N_CADRES = 300  # small enough that a step and a redraw take well under a second
 UI_SEED = 1
-NO_SCENARIO = "defaults"  # used only when experiments.scenario is not installed
+NO_SCENARIO = "defaults"  # used only when the scenario library is missing or empty
 PREFERRED_SCENARIO = "baseline"
 SLIDER_KINDS = ("lever", "uncertainty")  # structure parameters stay at their defaults here
 ACTION_COLOURS = ("#c8c8c8", "#1f77b4", "#2ca02c", "#d62728")  # routine, incr., bold, symbolic
@@ -86,9 +85,12 @@ def slider_label(p) -> str:
 
 
 def is_default(name: str, value) -> bool:
-    """Whether a slider value equals the declared default (to within half a slider step)."""
-    p = PARAMETERS_BY_NAME[name]
-    return abs(float(value) - p.default) <= slider_step(p) / 2
+    """Whether a slider value equals the declared default (to within half a slider step).
+    Unknown names and non-numbers count as moved, so the model's validation reports them."""
+    p = PARAMETERS_BY_NAME.get(name)
+    if p is None or isinstance(value, bool) or not isinstance(value, int | float):
+        return False
+    return abs(value - p.default) <= slider_step(p) / 2
 
 
 def model_params() -> dict:

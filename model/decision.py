@@ -23,6 +23,7 @@ full time and no stress (fear kept as believed).
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import expit
 
 from .population import BOLD, INCREMENTAL, NO_BARRIER, ROUTINE, SYMBOLIC
 
@@ -32,14 +33,20 @@ SIZES = (0.4, 1.0)
 SYMBOLIC_CLAIM = 1.0
 
 
-def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+_SIZE_COLUMN = np.array(SIZES)[:, None]
+_ACTION_OF_BAND = np.array([INCREMENTAL, BOLD, SYMBOLIC, ROUTINE], dtype=np.int8)
 
 
 def success_chance(skill, preparation, size_index: int, p) -> np.ndarray:
     """M15: chance that a genuine innovation succeeds; bold and unprepared attempts fail more."""
     difficulty = p.base_difficulty + (p.boldness_difficulty if size_index == 1 else 0.0)
-    return sigmoid(p.success_slope * (skill - difficulty)) * (0.5 + 0.5 * preparation)
+    return expit(p.success_slope * (skill - difficulty)) * (0.5 + 0.5 * preparation)
+
+
+def _success_rows(skill, preparation, p) -> np.ndarray:
+    """``success_chance`` for both sizes at once, as a (2, n) array."""
+    difficulty = np.array([[p.base_difficulty], [p.base_difficulty + p.boldness_difficulty]])
+    return expit(p.success_slope * (skill - difficulty)) * (0.5 + 0.5 * preparation)
 
 
 def investigation_chance(size: float, p) -> float:
@@ -73,76 +80,62 @@ def decide(pop, p, ctx, u_choice: np.ndarray):
 
     ``ctx`` carries this quarter's context arrays: ``time``, ``preparation``, ``stance``,
     ``conformity``, ``reward_unit`` (reward per unit size without career), ``career`` and
-    ``sanction_cost``.
+    ``sanction_cost``. Both sizes of innovation are evaluated at once as rows of (2, n) arrays.
     """
-    skill = pop.skill_effective()
+    size = _SIZE_COLUMN
+    beta = p.choice_sensitivity
     prep, time = ctx.preparation, ctx.time
     reward = ctx.reward_unit + ctx.career  # per unit of innovation size, paid on success
-    worth = reward + pop.motivation
+    worth = size * (reward + pop.motivation)
     fear_w = sanction_weight(pop.risk_aversion, p) * ctx.sanction_cost
-    believed_exposure = 1.0 - pop.perceived_tolerance * prep
-
     custom = ctx.conformity + p.reinforcement_strength * pop.propensity
     lead = p.leader_influence * ctx.stance
-    stress_cost = p.stress_penalty * pop.stress
 
-    u, will, fear, able, ps = [], [], [], [], []
-    for k, size in enumerate(SIZES):
-        p_s = success_chance(skill, prep, k, p)
-        w = p_s * size * worth - p.effort_cost * size + lead
-        a = (1.0 - p_s) * investigation_chance(size, p) * believed_exposure * fear_w
-        n = -p.busy_cost * size * (1.0 - time) - stress_cost
-        u.append(w + custom + n - a)
-        will.append(w)
-        fear.append(a)
-        able.append(n)
-        ps.append(p_s)
+    p_s = _success_rows(pop.skill_effective(), prep, p)
+    gain = p_s * worth
+    will = gain + (lead - p.effort_cost * size)
+    exposure = (1.0 - pop.perceived_tolerance * prep) * fear_w
+    inv = np.array([[investigation_chance(SIZES[0], p)], [investigation_chance(SIZES[1], p)]])
+    fear = (1.0 - p_s) * (inv * exposure)
+    able = -(p.busy_cost * size) * (1.0 - time) - p.stress_penalty * pop.stress
+    u = will + able - fear + custom
 
     # Symbolic innovation (M14): credit if undetected, sanction if detected, a moral cost.
     v = p.verification_accuracy
-    u_sym = (1.0 - v) * SYMBOLIC_CLAIM * reward - v * fear_w - p.integrity - p.symbolic_cost
-    beta = p.choice_sensitivity
+    u_sym = (1.0 - v) * SYMBOLIC_CLAIM * reward - v * fear_w - (p.integrity + p.symbolic_cost)
+    e = np.exp(beta * u)
+    e_gen = e[0] + e[1]
     e_other = 1.0 + np.exp(beta * u_sym)  # routine (utility 0) and symbolic
-    e_inc, e_bold = np.exp(beta * u[0]), np.exp(beta * u[1])
-    total = e_inc + e_bold + e_other
-    p_inc, p_bold = e_inc / total, e_bold / total
-    p_sym = (e_other - 1.0) / total
-    p_gen = p_inc + p_bold
+    total = e_gen + e_other
+    p_inc, p_gen = e[0] / total, e_gen / total
+    p_sym = 1.0 - p_gen - 1.0 / total
 
-    # Counterfactuals: remove one barrier at a time. exp(beta*(u + d)) = exp(beta*u)*exp(beta*d)
-    # saves recomputing the unchanged terms.
-    def share(a_inc, a_bold):
-        return (a_inc + a_bold) / (a_inc + a_bold + e_other)
+    # Counterfactuals: remove one barrier at a time; exp(beta*(u + d)) = exp(beta*u)*exp(beta*d).
+    def share(e_rows):
+        g = e_rows[0] + e_rows[1]
+        return g / (g + e_other)
 
-    cf_afraid = share(e_inc * np.exp(beta * fear[0]), e_bold * np.exp(beta * fear[1]))
+    cf_afraid = share(e * np.exp(beta * fear))
     lift = np.exp(-beta * np.minimum(lead, 0.0))  # a discouraging leader, removed
-    cf_unwilling = share(e_inc * (lift * np.exp(beta * p.effort_cost * SIZES[0])),
-                         e_bold * (lift * np.exp(beta * p.effort_cost * SIZES[1])))
-    relief = np.exp(-beta * np.minimum(custom, 0.0))
-    cf_custom = share(e_inc * relief, e_bold * relief)
-    able_gain = [
-        np.exp(beta * ((success_chance(1.0, 1.0, k, p) - ps[k]) * size * worth - able[k]))
-        for k, size in enumerate(SIZES)
-    ]
-    cf_unable = share(e_inc * able_gain[0], e_bold * able_gain[1])
+    cf_unwilling = share(e * (np.exp(beta * p.effort_cost * size) * lift))
+    relief = e_gen * np.exp(-beta * np.minimum(custom, 0.0))
+    cf_custom = relief / (relief + e_other)
+    p_full = _success_rows(1.0, 1.0, p)
+    cf_unable = share(e * np.exp(beta * ((p_full - p_s) * worth - able)))
     gains = np.stack([cf_afraid, cf_unwilling, cf_custom, cf_unable])
     gains -= p_gen
 
-    # Draw the action from the logit probabilities with this quarter's uniform.
-    action = np.full(pop.n, ROUTINE, dtype=np.int8)
-    action[u_choice < p_inc] = INCREMENTAL
-    action[(u_choice >= p_inc) & (u_choice < p_gen)] = BOLD
-    action[(u_choice >= p_gen) & (u_choice < p_gen + p_sym)] = SYMBOLIC
-
+    # Draw the action: [0, p_inc) incremental, [p_inc, p_gen) bold, then symbolic, then routine.
+    band = ((u_choice >= p_inc).view(np.int8) + (u_choice >= p_gen).view(np.int8)
+            + (u_choice >= p_gen + p_sym).view(np.int8))
+    action = _ACTION_OF_BAND[band]
     barrier = np.argmax(gains, axis=0).astype(np.int8)
-    barrier[(action == INCREMENTAL) | (action == BOLD)] = NO_BARRIER
+    barrier[band < 2] = NO_BARRIER
 
-    bold = action == BOLD
-    p_chosen = np.where(bold, ps[1], ps[0])
-    size_chosen = np.where(bold, SIZES[1], SIZES[0])
+    bold = band == 1
     decision = Decision(
-        success_chance=ps[0], success_chance_bold=ps[1],
-        expected_gain=p_chosen * size_chosen * worth,
+        success_chance=p_s[0], success_chance_bold=p_s[1],
+        expected_gain=np.where(bold, gain[1], gain[0]),
         expected_sanction=np.where(bold, fear[1], fear[0]),
         career_payoff=ctx.career, reward=reward,
         willingness=np.where(bold, will[1], will[0]), conformity_pressure=custom,

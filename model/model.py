@@ -20,6 +20,8 @@ Step order (one step is a quarter; the fourth quarter of each year ends with the
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from types import SimpleNamespace
 
 import mesa
@@ -47,6 +49,20 @@ from .schedule import PolicySchedule, parse_schedule
 
 MIN_CADRES, MAX_CADRES = 50, 10_000_000
 ROUTINE_ADJUST = 0.25  # speed at which appraised routine performance follows current work
+
+
+@contextmanager
+def _gc_paused():
+    """Pause the cyclic garbage collector while many agents are created or removed at once:
+    each Mesa agent is registered in weak-key dictionaries, and collections triggered by those
+    allocations would otherwise traverse every live agent again and again."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 class CadreModel(mesa.Model):
@@ -89,9 +105,11 @@ class CadreModel(mesa.Model):
         self.year_stats = {"promotions": 0, "demotions": 0, "innovator_share_promoted": 0.0,
                            "innovator_share": 0.0}
         self._attempted = np.zeros(pop.n, dtype=bool)
+        self._time_budget = None  # (load, free time, preparation), cached between changes
         self._initial_stress()
 
-        self._agent_of_row = [CadreAgent(self, row) for row in range(pop.n)]
+        with _gc_paused():
+            self._agent_of_row = [CadreAgent(self, row) for row in range(pop.n)]
         # The decision terms at the start (no action taken yet) give explain() and the barriers.
         ctx = self._context(0.0)
         _, self.decision, barrier = decision.decide(pop, self.p, ctx, np.ones(pop.n))
@@ -117,11 +135,14 @@ class CadreModel(mesa.Model):
 
     def _context(self, year: float) -> SimpleNamespace:
         pop, p, org = self.population, self.p, self.organisation
-        load = workload.load(org.unit_load[pop.unit], p)
-        time = workload.free_time(load)
+        if self._time_budget is None:  # recomputed only after a policy change or a reshuffle
+            load = workload.load(org.unit_load[pop.unit], p)
+            time = workload.free_time(load)
+            self._time_budget = (load, time, workload.preparation(time, p))
+        load, time, preparation = self._time_budget
         eligible = promotion.eligible(pop, p, year)
         return SimpleNamespace(
-            load=load, time=time, preparation=workload.preparation(time, p),
+            load=load, time=time, preparation=preparation,
             stance=leaders.subordinate_stance(pop, self.leaders, org.county_unit),
             conformity=conformity.pressure(
                 pop, conformity.peer_share(pop, self._attempted, org.n_units), p),
@@ -140,8 +161,8 @@ class CadreModel(mesa.Model):
         pop, p, rng = self.population, self.p, self.rngs
         n = pop.n
         year = (self.steps - 1) * demography.QUARTER
-        if self.policy:
-            self.policy.apply(p, year)
+        if self.policy and self.policy.apply(p, year):
+            self._time_budget = None
         self.honour_value = incentives.update_honour_value(self.honour_value, p)
         ctx = self._context(year)
 
@@ -197,11 +218,7 @@ class CadreModel(mesa.Model):
             int(pop.active.sum()), 1)
         demography.departures(pop, p, rng["demography"].random(n))
         stats = promotion.annual_personnel(pop, org, p, year, rng["evaluation"].standard_normal(n))
-        self._retire_agents(np.flatnonzero(was_active & ~pop.active))
-        recruits = demography.recruit(pop, org, p, rng["demography"].standard_normal((5, n)),
-                                      rng["demography"].random((2, n)), year)
-        for row in recruits.tolist():
-            self._agent_of_row[row] = CadreAgent(self, row)
+        self._turnover(was_active, year)
         self.leaders = leaders.leader_rows(pop, org.n_units)
         u_rot = rng["rotation"].random((2, n))
         demography.rotate(pop, org, p, u_rot[0], u_rot[1], self.leaders)
@@ -210,15 +227,28 @@ class CadreModel(mesa.Model):
         social_learning.update_beliefs(pop, stats.pop("promoted_innovators"),
                                        np.zeros(n, dtype=bool), self.n_units, p)
         self.year_stats = {**stats, "innovator_share": innovator_share}
+        self._time_budget = None  # cadres changed units
+
+    def _turnover(self, was_active: np.ndarray, year: float) -> np.ndarray:
+        """Leavers' agents leave; recruits fill vacant staff posts as new agents."""
+        pop, rng = self.population, self.rngs["demography"]
+        n = pop.n
+        with _gc_paused():
+            self._retire_agents(np.flatnonzero(was_active & ~pop.active))
+            recruits = demography.recruit(pop, self.organisation, self.p,
+                                          rng.standard_normal((5, n)), rng.random((2, n)), year)
+            for row in recruits.tolist():
+                self._agent_of_row[row] = CadreAgent(self, row)
+        return recruits
 
     def _retire_agents(self, rows: np.ndarray) -> None:
         """Agents of cadres who left keep their last state and leave the Mesa model."""
         if not rows.size:
             return
         pop = self.population
-        snapshot = {name: getattr(pop, name)[rows].tolist() for name in COLUMNS}
+        table = {name: getattr(pop, name)[rows].tolist() for name in COLUMNS}
         for i, row in enumerate(rows.tolist()):
-            self._agent_of_row[row].leave({name: values[i] for name, values in snapshot.items()})
+            self._agent_of_row[row].leave(table, i)
             self._agent_of_row[row] = None
 
     # ------------------------------------------------------------------ tables

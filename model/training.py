@@ -37,7 +37,8 @@ def train(pop, p, u_train: np.ndarray, u_class: np.ndarray, tie_slot: int) -> np
         pop.training_boost[idx] += gain * (1.0 - pop.skill_effective()[idx])
         # Classmates: trainees seated in random order; each befriends its neighbour.
         order = idx[np.argsort(u_class[idx], kind="stable")]
-        pop.ties[order, tie_slot] = np.roll(order, 1)
+        pop.ties[order[1:], tie_slot] = order[:-1]
+        pop.ties[order[0], tie_slot] = order[-1]
     return trainees
 
 
