@@ -1,0 +1,128 @@
+"""Paired comparisons: seeds, reproducibility, interval arithmetic, coverage, and the narrowing
+that common random numbers buy."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from scipy import stats
+
+from experiments import compare_scenarios, replicate_seed
+from experiments.compare import (
+    KEY_OUTPUTS,
+    effects_table,
+    narrowing_ratio,
+    paired_ci,
+    welch_halfwidth,
+)
+from experiments.replicates import run_experiment
+from experiments.scenario import Scenario
+
+TINY = {"years": 2, "n_cadres": 200, "progress": False}
+
+
+def test_replicate_seeds_depend_only_on_root_and_replicate():
+    seeds = [replicate_seed(7, r) for r in range(5)]
+    assert seeds == [replicate_seed(7, r) for r in range(5)]
+    assert len(set(seeds)) == 5
+    assert replicate_seed(8, 0) != seeds[0]
+    assert seeds[2] == int(np.random.SeedSequence(7, spawn_key=(2,)).generate_state(1)[0])
+
+
+def test_paired_ci_matches_hand_computation():
+    a, b = np.array([3.0, 5.0, 4.0, 6.0]), np.array([1.0, 2.0, 2.0, 3.0])
+    ci = paired_ci(a, b)
+    d = a - b
+    half = stats.t.ppf(0.975, 3) * d.std(ddof=1) / 2.0
+    assert ci["mean_diff"] == pytest.approx(2.5)
+    assert ci["ci_low"] == pytest.approx(2.5 - half)
+    assert ci["ci_high"] == pytest.approx(2.5 + half)
+    assert ci["n"] == 4
+    # Welch's half-width agrees with scipy's own interval for independent samples
+    res = stats.ttest_ind(a, b, equal_var=False).confidence_interval(0.95)
+    assert welch_halfwidth(a, b) == pytest.approx((res.high - res.low) / 2)
+    assert narrowing_ratio(2.0, 1.0) == 2.0 and np.isnan(narrowing_ratio(0.0, 0.0))
+
+
+@pytest.mark.slow
+def test_intervals_cover_a_known_difference_95_percent_of_the_time():
+    """Synthetic check: paired data with true mean difference 0.3 and strong shared noise."""
+    rng = np.random.default_rng(20240601)
+    trials, n, true_diff = 4000, 8, 0.3
+    hit_paired = hit_welch = 0
+    narrower = 0
+    for _ in range(trials):
+        shared = rng.normal(0.0, 1.0, n)          # what common random numbers share
+        base = 1.0 + shared + rng.normal(0.0, 0.2, n)
+        scen = 1.0 + true_diff + shared + rng.normal(0.0, 0.2, n)
+        ci = paired_ci(scen, base)
+        hit_paired += ci["ci_low"] <= true_diff <= ci["ci_high"]
+        # independent seeds: the scenario's own noise, unrelated to the baseline's
+        indep = 1.0 + true_diff + rng.normal(0.0, 1.0, n) + rng.normal(0.0, 0.2, n)
+        h = welch_halfwidth(indep, base)
+        mean = indep.mean() - base.mean()
+        hit_welch += mean - h <= true_diff <= mean + h
+        narrower += ci["ci_halfwidth"] < h
+    assert 0.935 <= hit_paired / trials <= 0.965
+    assert 0.935 <= hit_welch / trials <= 0.97
+    assert narrower / trials > 0.95
+
+
+def test_same_seed_gives_identical_results_on_any_number_of_workers():
+    args = (["baseline", "credible_fault_tolerance"], 3)
+    one = run_experiment("compare", *args, seed=5, workers=1, **TINY)
+    again = run_experiment("compare", *args, seed=5, workers=1, **TINY)
+    two = run_experiment("compare", *args, seed=5, workers=2, **TINY)
+    cols = list(KEY_OUTPUTS)
+    for other in (again, two):
+        pd.testing.assert_frame_equal(one.summary[["scenario", "replicate", "seed", *cols]],
+                                      other.summary[["scenario", "replicate", "seed", *cols]])
+        pd.testing.assert_frame_equal(one.timeseries, other.timeseries)
+        pd.testing.assert_frame_equal(one.effects, other.effects)
+    other_seed = run_experiment("compare", *args, seed=6, workers=1, **TINY)
+    assert not np.array_equal(one.summary[cols].to_numpy(), other_seed.summary[cols].to_numpy())
+
+
+def test_identical_policies_differ_by_exactly_zero():
+    """Replicate r of every scenario uses the same seed: the same policy under another name gives
+    paired differences of exactly zero (and an interval of zero width)."""
+    twin = Scenario("baseline_twin", "the baseline under another name")
+    eff = compare_scenarios("baseline", [twin], replicates=3, seed=2, workers=1, **TINY)
+    assert list(eff["output"]) == list(KEY_OUTPUTS)
+    assert (eff["mean_diff"] == 0).all() and (eff["ci_halfwidth"] == 0).all()
+    assert (eff["ci_halfwidth_unpaired"] > 0).any()
+
+
+def test_pairing_narrows_intervals_against_independent_seeds():
+    """Run the scenario a second time on independent seeds (another root seed) and compare the
+    width of Welch's interval with the paired one."""
+    reps = 8
+    kw = {"years": 3, "n_cadres": 200, "progress": False, "workers": 1}
+    paired = run_experiment("compare", ["baseline", "credible_fault_tolerance"], reps, seed=1, **kw)
+    indep = run_experiment("run", ["credible_fault_tolerance"], reps, seed=999, **kw).summary
+    base = paired.summary[paired.summary["scenario"] == "baseline"]
+    ratios = []
+    for out in ("innovation_rate", "barrier_afraid", "barrier_unable", "mean_stress",
+                "cumulative_value"):
+        row = paired.effects.set_index("output").loc[out]
+        ratios.append(welch_halfwidth(indep[out], base[out]) / row["ci_halfwidth"])
+    assert np.median(ratios) > 1.5, ratios
+    # the table's own estimate of the unpaired width tells the same story
+    assert (paired.effects["narrowing"] > 1).mean() >= 0.7
+
+
+def test_effects_table_matches_the_summary():
+    summary = pd.DataFrame({
+        "scenario": ["b", "b", "b", "s", "s", "s"], "replicate": [0, 1, 2, 2, 1, 0],
+        "innovation_rate": [0.1, 0.2, 0.3, 0.6, 0.4, 0.2],
+    })
+    eff = effects_table(summary, "b", ["innovation_rate"])
+    row = eff.iloc[0]
+    # replicates are matched by number, whatever the row order
+    assert row["mean_diff"] == pytest.approx(0.2)
+    assert row["sd_diff"] == pytest.approx(np.std([0.1, 0.2, 0.3], ddof=1))
+    assert row["baseline_mean"] == pytest.approx(0.2) and row["scenario_mean"] == pytest.approx(0.4)
+    assert row["relative_diff"] == pytest.approx(1.0)
+    assert {"scenario", "output", "mean_diff", "ci_low", "ci_high", "n",
+            "ci_halfwidth_unpaired", "narrowing", "p_value"} <= set(eff.columns)
