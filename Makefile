@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 run: $(STAMP)
-	$(VENV)/bin/cadresim headline --out results/headline
+	$(VENV)/bin/cadresim headline --out results/headline --replace
 
 browser:
 	@command -v chromium >/dev/null 2>&1 || (apt-get update -qq && \
@@ -30,6 +30,10 @@ test: $(STAMP) browser lint
 
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
+	$(PY) benchmarks/bench_sweep.py
+
+report: $(STAMP)
+	$(VENV)/bin/cadresim report --out results/report
 
 clean:
 	rm -rf $(VENV) *.egg-info

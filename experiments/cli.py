@@ -41,7 +41,8 @@ def _register() -> None:
     """Import the modules that add subcommands to ``cli``."""
     import importlib
 
-    for name in ("cli_experiments", "cli_sensitivity", "cli_sweeps", "cli_reports"):
+    for name in ("cli_experiments", "cli_sensitivity", "cli_sweeps", "cli_reports",
+                 "cli_headline"):
         try:
             importlib.import_module(f"experiments.{name}")
         except ModuleNotFoundError as exc:  # a module not written yet

@@ -83,7 +83,7 @@ def rotate(pop, org, p, u_move: np.ndarray, keys: np.ndarray, leaders: np.ndarra
         old = pop.unit[movers]
         pop.unit[movers] = old[np.argsort(keys[movers], kind="stable")]
         former_head = leaders[old]
-        keep = former_head >= 0
+        keep = (former_head >= 0) & (former_head != movers)  # a rotated head keeps no self-tie
         pop.ties[movers[keep], 0] = former_head[keep]
         moved[movers] = pop.unit[movers] != old
     return moved

@@ -166,7 +166,7 @@ PARAMETERS: tuple[Parameter, ...] = (
        "Logit sensitivity of choice to utility differences (bounded rationality).",
        "McFadden; McKelvey & Palfrey; value an assumption", "uncertainty", "M1"),
     _P("risk_aversion_mean", 0.5, 0.2, 0.8, "index",
-       "Mean of the cadres' risk aversion (Beta distributed).", _A, "uncertainty", "M2"),
+       "Mean of the cadres' risk aversion (normal, clipped to 0.01-0.99).", _A, "uncertainty", "M2"),
     _P("risk_aversion_sd", 0.15, 0.05, 0.25, "index",
        "Spread of risk aversion across cadres.", _A, "uncertainty", "M2"),
     _P("loss_aversion", 2.25, 1.0, 3.5, "ratio",

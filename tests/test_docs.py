@@ -1,0 +1,121 @@
+"""docs/ODD.md must stay true to the code: its parameter table is generated from the declaration,
+every parameter and output is discussed in its text, every mechanism has a subsection, and the
+design constants it quotes have the values the code uses."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+from pathlib import Path
+
+import pytest
+
+from model import (
+    MECHANISMS,
+    OUTPUTS,
+    PARAMETERS,
+    decision,
+    demography,
+    population,
+    promotion,
+    training,
+    workload,
+)
+from model import model as model_module
+
+DOCS = Path(__file__).resolve().parents[1] / "docs"
+ODD = DOCS / "ODD.md"
+
+
+def _load_script():
+    spec = importlib.util.spec_from_file_location("make_parameter_table",
+                                                  DOCS / "make_parameter_table.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+SCRIPT = _load_script()
+TEXT = ODD.read_text(encoding="utf-8")
+
+
+def _prose() -> str:
+    """ODD.md without the generated table, so mentions must come from the written text."""
+    begin, end = TEXT.index(SCRIPT.BEGIN), TEXT.index(SCRIPT.END)
+    return TEXT[:begin] + TEXT[end:]
+
+
+def test_parameter_table_matches_the_declaration():
+    assert SCRIPT.splice(TEXT, SCRIPT.render_table()) == TEXT, (
+        "docs/ODD.md parameter table is out of date; run python docs/make_parameter_table.py")
+
+
+def test_table_has_one_row_per_parameter_with_its_source():
+    table = TEXT[TEXT.index(SCRIPT.BEGIN):TEXT.index(SCRIPT.END)]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    assert [r.split("`")[1] for r in rows] == [p.name for p in PARAMETERS]
+    for p, row in zip(PARAMETERS, rows, strict=True):
+        assert row.rstrip(" |").endswith(p.source.replace("|", "\\|")), p.name
+
+
+@pytest.mark.parametrize("name", [p.name for p in PARAMETERS])
+def test_every_parameter_is_discussed_in_the_text(name):
+    assert f"`{name}`" in _prose(), f"parameter {name} is not described outside the table"
+
+
+@pytest.mark.parametrize("name", list(OUTPUTS))
+def test_every_output_is_described(name):
+    assert f"`{name}`" in _prose(), f"output {name} is not described in docs/ODD.md"
+
+
+@pytest.mark.parametrize("mech", list(MECHANISMS))
+def test_every_mechanism_has_a_subsection_naming_its_file(mech):
+    heads = [m for m in re.finditer(r"^### .*$", TEXT, flags=re.M)]
+    found = [i for i, m in enumerate(heads) if re.search(rf"\b{mech}\b", m.group(0))]
+    assert found, f"no '### ... {mech} ...' subsection in docs/ODD.md"
+    head = heads[found[0]]
+    end = heads[found[0] + 1].start() if found[0] + 1 < len(heads) else len(TEXT)
+    section = TEXT[head.start():end]
+    first_file = re.search(r"\((\w+\.py)", MECHANISMS[mech]).group(1)
+    assert first_file in head.group(0), f"{mech} subsection heading should name {first_file}"
+    declared = [p.name for p in PARAMETERS if p.mechanism == mech]
+    missing = [n for n in declared if f"`{n}`" not in section]
+    assert not missing, f"{mech} subsection does not list its parameters {missing}"
+
+
+@pytest.mark.parametrize("name, value", [
+    ("SIZES", repr(decision.SIZES)),
+    ("SYMBOLIC_CLAIM", repr(decision.SYMBOLIC_CLAIM)),
+    ("SANCTION_STRESS", repr(workload.SANCTION_STRESS)),
+    ("CONSOLIDATION", repr(training.CONSOLIDATION)),
+    ("MIN_YEARS_IN_RANK", repr(promotion.MIN_YEARS_IN_RANK)),
+    ("RECORD_RETENTION", repr(promotion.RECORD_RETENTION)),
+    ("PROMOTION_LIFT", repr(promotion.PROMOTION_LIFT)),
+    ("ROUTINE_ADJUST", repr(model_module.ROUTINE_ADJUST)),
+    ("N_TIES", repr(population.N_TIES)),
+    ("QUARTER", repr(demography.QUARTER)),
+])
+def test_design_constants_table_quotes_the_code(name, value):
+    row = re.search(rf"^\| `{name}` \|[^|]*\| ([^|]*) \|", TEXT, flags=re.M)
+    assert row, f"design constant {name} missing from section 8 of docs/ODD.md"
+    assert row.group(1).strip() == value, f"{name} is {value} in the code"
+
+
+def test_script_check_detects_drift_and_rewrites(tmp_path):
+    doc = tmp_path / "ODD.md"
+    first = PARAMETERS[0]
+    doc.write_text(TEXT.replace(f"| `{first.name}` | {first.default:g} |",
+                                f"| `{first.name}` | 999 |"), encoding="utf-8")
+    assert SCRIPT.main(["--check", "--path", str(doc)]) == 1
+    assert SCRIPT.main(["--path", str(doc)]) == 0
+    assert doc.read_text(encoding="utf-8") == TEXT
+    assert SCRIPT.main(["--check", "--path", str(doc)]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ODD.md"]  # no temp file left
+
+
+def test_script_rejects_a_document_without_markers(tmp_path, capsys):
+    doc = tmp_path / "ODD.md"
+    doc.write_text("# no table here\n", encoding="utf-8")
+    assert SCRIPT.main(["--path", str(doc)]) == 2
+    assert "PARAMETERS:BEGIN" in capsys.readouterr().err
+    assert doc.read_text(encoding="utf-8") == "# no table here\n"

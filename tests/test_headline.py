@@ -1,0 +1,58 @@
+"""The headline job: findings computed from the stored tables, and the command end to end."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from experiments.headline import findings_sentences
+
+CLI = [sys.executable, "-c", "from experiments.cli import main; main()"]
+
+
+def _effects():
+    rows = []
+    for scen, d_gen, d_sym in (("good", 0.10, 0.02), ("bad", -0.05, 0.0)):
+        rows.append(dict(scenario=scen, output="innovation_rate", baseline_mean=0.09,
+                         mean_diff=d_gen, ci_low=d_gen - 0.01, ci_high=d_gen + 0.01))
+        rows.append(dict(scenario=scen, output="symbolic_rate", baseline_mean=0.05,
+                         mean_diff=d_sym, ci_low=d_sym - 0.01, ci_high=d_sym + 0.01))
+    return pd.DataFrame(rows)
+
+
+def _indices():
+    return pd.DataFrame([
+        dict(output="innovation_rate", level="mechanism", name="M3", ST=0.5, direction="raises"),
+        dict(output="innovation_rate", level="mechanism", name="M13", ST=0.3, direction="lowers"),
+        dict(output="innovation_rate", level="mechanism", name="M12", ST=0.1, direction="raises"),
+        dict(output="innovation_rate", level="parameter", name="workload", ST=0.9,
+             direction="lowers"),
+    ])
+
+
+def test_findings_state_the_numbers_of_the_tables():
+    s1, s2, s3 = findings_sentences(_effects(), _indices())
+    assert "9.0%" in s1 and "good" in s1 and "+10.0 percentage points" in s1 and "bad" in s1
+    assert "good" in s2 and "+2.0" in s2 and "bad" not in s2
+    assert s3.index("fault tolerance") < s3.index("workload")  # ranked by total effect
+    assert "50%" in s3 and "raises it" in s3 and "lowers it" in s3
+    assert "workload (" not in s3.split("workload")[0]  # parameter rows are not mechanisms
+
+
+def test_headline_runs_end_to_end_and_refuses_to_overwrite(tmp_path):
+    out = tmp_path / "headline"
+    args = ["headline", "--out", str(out), "-r", "2", "-n", "4", "--years", "6",
+            "--n-cadres", "150", "-q", "-w", "1"]
+    done = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    for name in ("findings.md", "key_figure.png", "manifest.json",
+                 "policy_comparison/effects.csv", "sensitivity/indices.csv"):
+        assert (out / name).exists(), name
+    assert not list(tmp_path.glob(".*partial*"))
+    again = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600)
+    assert again.returncode == 2
+    assert "--replace" in again.stderr and "Traceback" not in again.stderr
+    assert len(again.stderr.strip().splitlines()) == 1
