@@ -1,0 +1,73 @@
+"""``cadresim sensitivity``: Sobol or Morris sensitivity of the model's outputs to parameters."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+
+from .cli import cli
+from .cli_sweeps import add_engine_options
+
+
+@cli.command("sensitivity")
+@click.option("--method", type=click.Choice(["sobol", "morris"]), default="sobol",
+              show_default=True, help="Sobol variance indices, or Morris screening.")
+@click.option("--samples", "-N", type=int, default=None,
+              help="Sobol base points (a power of two; default 128) or Morris trajectories "
+                   "(default 20).")
+@click.option("--replicates", "-R", type=int, default=3, show_default=True,
+              help="Seeded runs per sample row; their mean is analysed, their spread is the "
+                   "seed noise.")
+@click.option("--params", "params_spec", default="levers", show_default=True,
+              help="levers, uncertainties, all, or comma-separated parameter names.")
+@click.option("--outputs", "outputs_spec", default=None,
+              help="Comma-separated outputs (default: innovation_rate, symbolic_rate, "
+                   "success_rate, mean_stress, cumulative_value and the four barriers); the "
+                   "first is the one summary.md ranks.")
+@click.option("--years", type=int, default=20, show_default=True, help="Years per run.")
+@click.option("--cadres", type=int, default=1000, show_default=True, help="Cadres per run.")
+@click.option("--seed", type=int, default=0, show_default=True,
+              help="Root seed of the sample and of every run.")
+@click.option("--second-order", is_flag=True, help="Also compute Sobol second-order indices.")
+@click.option("--out", "out", default=None,
+              help="New results folder (default results/sensitivity-<method>-<params>).")
+@click.option("--dry-run", is_flag=True,
+              help="Print the number of runs, estimated time and memory; write nothing.")
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@add_engine_options
+def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, years, cadres, seed,
+                    second_order, out, dry_run, quiet, **engine):
+    """Which levers and mechanisms drive innovation, in which direction, and how sure we are.
+
+    Runs a seeded SALib design (R replicates per row) through the sweep engine, then writes
+    indices.csv (per parameter and per mechanism, with intervals and directions),
+    diagnostics.csv (seed noise, convergence), figures, summary.md and manifest.json.
+    """
+    from .sensitivity import Plan, build_problem, estimate_cost, format_cost, parse_outputs
+
+    if samples is None:
+        samples = 128 if method == "sobol" else 20
+    plan = Plan(method=method, samples=samples, replicates=replicates,
+                problem=build_problem(params_spec), outputs=parse_outputs(outputs_spec),
+                years=years, seed=seed, second_order=second_order, n_cadres=cadres)
+    if dry_run:
+        cost = estimate_cost(plan, workers=engine.get("workers"))
+        click.echo(format_cost(plan, cost))
+        return
+    from . import store
+    from .sensitivity import run_sensitivity
+
+    if out is None:
+        label = params_spec if params_spec in ("levers", "uncertainties", "all") else "custom"
+        out = f"results/sensitivity-{method}-{label}"
+    store.check_output_dir(out)
+    analysis = run_sensitivity(plan, out, progress=not quiet, argv=list(sys.argv), **engine)
+    if analysis is None:  # one shard of a job array finished
+        click.echo(f"shard {engine['shard'][0]}/{engine['shard'][1]} done; when every shard is "
+                   "done, rerun this command without --shard to merge and analyse")
+        return
+    main = analysis.outputs[plan.outputs[0]]
+    conv = "converged" if main.convergence["converged"] else (
+        f"NOT converged (try --samples {main.convergence['suggested_n']})")
+    click.echo(f"wrote {out}: indices.csv, summary.md, figures; {plan.outputs[0]}: {conv}")

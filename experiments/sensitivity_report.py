@@ -1,0 +1,312 @@
+"""Tables and the plain-language summary of a sensitivity analysis.
+
+``indices.csv`` holds one row per (output, level, parameter or mechanism); ``diagnostics.csv`` one
+row per output (seed noise, convergence, linear fit); ``summary.md`` ranks what raises and lowers
+the first output (genuine innovation by default) for a reader who has not seen SALib.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from model.outputs import OUTPUTS
+from model.parameters import MECHANISMS
+
+from .sensitivity_analysis import Analysis, OutputAnalysis
+
+FLAG_TEXT = {
+    "below_noise": "the index is no larger than what the noise of the runs' random seeds "
+                   "alone produces (the noise floor): it is noise, not sensitivity",
+    "near_noise": "the index is above the seed-noise floor but its interval reaches down to it: "
+                  "a possible effect that more samples or replicates would confirm",
+    "noise_dominated": "seed noise is half or more of the variance of the replicate means of "
+                       "this output, so none of its indices can be read as sensitivity; use more "
+                       "replicates",
+    "negative": "the estimate is below zero; true indices cannot be, so this is estimation "
+                "error around a small value (read it as zero)",
+    "S1_spans_zero": "the interval of the first-order index reaches zero: no evidence of an "
+                     "effect on its own",
+    "ST_spans_zero": "the interval of the total index reaches zero: no evidence of any effect",
+    "mu_star_spans_zero": "the interval of mu* reaches zero: no evidence of an effect",
+    "constant": "the output did not vary across the sample: every index is zero by definition",
+}
+#: Effects under this share of the variance (Sobol) or of the largest mu* (Morris) are listed as
+#: negligible rather than as raising or lowering an output.
+SMALL = 0.01
+DIRECTION_TEXT = {
+    "raises": "raises", "lowers": "lowers", "mixed": "mixed (up in some places, down in others)",
+    "unclear": "no clear sign", "none": "no effect", "unknown": "unknown",
+}
+
+
+def _sort_key(method: str) -> str:
+    return "ST" if method == "sobol" else "mu_star"
+
+
+def write_tables(folder, plan, design, analysis: Analysis) -> None:
+    """Write ``indices.csv``, ``diagnostics.csv`` and (second order) ``second_order.csv``."""
+    from .store import write_csv_atomic
+
+    folder = Path(folder)
+    key = _sort_key(analysis.method)
+    idx = analysis.indices()
+    order = {o: i for i, o in enumerate(analysis.outputs)}
+    idx = idx.assign(_o=idx["output"].map(order), _l=idx["level"].map({"parameter": 0,
+                                                                       "mechanism": 1}))
+    idx = idx.sort_values(["_o", "_l", key], ascending=[True, True, False], kind="stable")
+    write_csv_atomic(idx.drop(columns=["_o", "_l"]), folder / "indices.csv", float_format="%.6g")
+    write_csv_atomic(diagnostics(analysis), folder / "diagnostics.csv", float_format="%.6g")
+    second = analysis.second_order()
+    if second is not None:
+        write_csv_atomic(second, folder / "second_order.csv", float_format="%.6g")
+
+
+def diagnostics(analysis: Analysis) -> pd.DataFrame:
+    """One row per output: seed noise, noise floor, convergence verdict, linear-fit R^2."""
+    rows = []
+    for name, a in analysis.outputs.items():
+        c = a.convergence
+        rows.append({
+            "output": name, "constant": a.constant,
+            "noise_share": a.noise["noise_share"], "index_noise_floor": a.noise["index_floor"],
+            "converged": c["converged"], "suggested_samples": c["suggested_n"],
+            "rank_spearman_half": c["rank_spearman"].get(str(max(c["sizes"][:-1], default=0)),
+                                                         np.nan),
+            "max_shift_half": c["max_shift"], "widest_conf": c["widest_conf"],
+            "src_r2": a.src_r2, "same_value_share": a.noise["same_value_share"],
+            "why_not_converged": "; ".join(c["reasons"]),
+        })
+    return pd.DataFrame(rows)
+
+
+# ------------------------------------------------------------------------------ summary
+def duration(seconds: float) -> str:
+    """A duration in the unit a reader would use."""
+    if seconds < 90:
+        return f"{seconds:.0f} s"
+    if seconds < 5400:
+        return f"{seconds / 60:.1f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _pct(x: float) -> str:
+    return f"{100 * x:.0f}%" if np.isfinite(x) else "n/a"
+
+
+def _ci(v: float, c: float, pct: bool = True) -> str:
+    if pct:
+        return f"{100 * v:.0f}% [{100 * (v - c):.0f}, {100 * (v + c):.0f}]"
+    return f"{v:+.3g} [{v - c:+.3g}, {v + c:+.3g}]"
+
+
+def _index_text(row, method: str) -> str:
+    if method == "sobol":
+        return f"total {_ci(row.ST, row.ST_conf)}, alone {_ci(row.S1, row.S1_conf)}"
+    sigma = f"sigma {row.sigma:.3g}" if np.isfinite(row.sigma) else "sigma n/a for a group"
+    return f"mu* {row.mu_star:.3g} ± {row.mu_star_conf:.2g}, mu {row.mu:+.3g}, {sigma}"
+
+
+def _direction_text(row, method: str) -> str:
+    d = DIRECTION_TEXT.get(row.direction, row.direction)
+    if row.level == "parameter" and method == "sobol" and np.isfinite(row.src):
+        return f"{d} (SRC {_ci(row.src, row.src_conf, pct=False)})"
+    return d
+
+
+def _trust(a: OutputAnalysis, plan) -> list[str]:
+    c, n = a.convergence, a.noise
+    lines = []
+    if a.constant:
+        return ["- The output did not vary at all across the sample: nothing to apportion."]
+    if c["converged"]:
+        lines.append(f"- **Converged.** The ranking from half the sample agrees with the full "
+                     f"sample (Spearman {c['rank_spearman'].get(str(plan.samples // 2), 1):.2f}),"
+                     f" no index moved by more than {c['max_shift']:.3f}, the widest interval is "
+                     f"±{c['widest_conf']:.3f}.")
+    else:
+        why = "; ".join(c["reasons"])
+        lines.append(f"- **Not converged; treat the ranking as provisional.** "
+                     f"{why[:1].upper()}{why[1:]}. Rerun with `--samples {c['suggested_n']}`.")
+    if n.get("same_value_share", 0) >= 0.5:
+        lines.append(f"- **Fragile output.** {_pct(n['same_value_share'])} of the sample rows give "
+                     "exactly the same value; variance-based indices of such an output rest on "
+                     "a few rows.")
+    if np.isfinite(n["noise_share"]):
+        lines.append(
+            f"- **Seed noise.** {_pct(n['noise_share'])} of the variance between single runs "
+            f"comes from the random seed alone (same parameters, different seed). Averaging "
+            f"{plan.replicates} replicates leaves a noise floor of {n['index_floor']:.3g} "
+            f"({'total index' if plan.method == 'sobol' else 'mu*'}); effects under it are "
+            "marked *below noise* and are not sensitivity.")
+    else:
+        lines.append("- **Seed noise unknown** (one replicate per row): noise cannot be told from "
+                     "sensitivity; rerun with `--replicates 2` or more.")
+    return lines
+
+
+def summary_text(plan, design, analysis: Analysis, info: dict) -> str:
+    """The plain-language ranking of what raises and lowers the first output."""
+    method = analysis.method
+    key = _sort_key(method)
+    main = plan.outputs[0]
+    a = analysis.outputs[main]
+    idx = a.indices
+    params = idx[idx.level == "parameter"].sort_values(key, ascending=False)
+    mechs = idx[idx.level == "mechanism"].sort_values(key, ascending=False)
+    kinds = "parameters"
+    what = ("Indices are shares of the variance of the replicate-mean output over the parameter "
+            "ranges: *total* counts a parameter's effect with all its interactions, *alone* its "
+            "first-order effect; 95% bootstrap intervals in brackets."
+            if method == "sobol" else
+            "mu* is the mean absolute change of the output when a parameter moves across its "
+            "whole range (Morris elementary effects), mu its signed mean (its direction), sigma "
+            "the spread of the effects (non-linearity or interactions).")
+    out = [
+        f"# What drives `{main}`: {method.capitalize()} sensitivity analysis",
+        "",
+        f"{OUTPUTS.get(main, main).capitalize()}. {len(plan.problem.names)} {kinds} in "
+        f"{len(plan.problem.group_names)} mechanisms, each varied over its declared range "
+        f"(everything else at its default); N = {plan.samples} "
+        f"{'base points' if method == 'sobol' else 'trajectories'} x {plan.replicates} seeded "
+        f"replicates, {plan.years} years of {plan.n_cadres} cadres: {info['n_runs']:,} model "
+        f"runs in {duration(info['sweep_seconds'])} ({info['failed_runs']} failed). "
+        f"Seed {plan.seed}.",
+        "",
+        what,
+        "",
+        "## How far to trust it",
+        "",
+        *_trust(a, plan),
+        "",
+        f"## Mechanisms ranked by their effect on `{main}`",
+        "",
+        "| rank | mechanism | effect | direction |",
+        "|---:|---|---|---|",
+    ]
+    for i, row in enumerate(mechs.itertuples(), 1):
+        flag = " *(below noise)*" if "below_noise" in row.flags else ""
+        out.append(f"| {i} | {row.name}: {MECHANISMS.get(row.name, '')} | "
+                   f"{_index_text(row, method)}{flag} | {_direction_text(row, method)} |")
+    out += ["", f"## Parameters ranked by their effect on `{main}`", "",
+            "| rank | parameter | mechanism | effect | direction | flags |",
+            "|---:|---|---|---|---|---|"]
+    for i, row in enumerate(params.itertuples(), 1):
+        out.append(f"| {i} | {row.name} | {row.mechanism} | {_index_text(row, method)} | "
+                   f"{_direction_text(row, method)} | {row.flags.replace(';', ', ')} |")
+    out += ["", f"## What raises and what lowers `{main}`", ""]
+    clear_m, maybe_m, small_m = _split(mechs)
+    for label, d in (("Mechanisms that raise it", "raises"), ("Mechanisms that lower it", "lowers"),
+                     ("Mechanisms pulling both ways", "mixed")):
+        chosen = clear_m[clear_m["direction"] == d]
+        if len(chosen):
+            items = ", ".join(f"{r.name} {_mech_name(r.name)} ({_short(r, method)}; via "
+                              f"{_via(params, r.name, d)})" for r in chosen.itertuples())
+            out.append(f"- **{label}:** {items}.")
+    clear, maybe, small = _split(params)
+    for label, d in (("Parameters that raise it", "raises"),
+                     ("Parameters that lower it", "lowers"),
+                     ("No single direction (up in places, down in others)", "mixed"),
+                     ("Clear effect, sign unclear", "unclear")):
+        chosen = clear[clear["direction"] == d]
+        if len(chosen):
+            items = ", ".join(f"{r.name} ({r.mechanism}, {_short(r, method)})"
+                              for r in chosen.itertuples())
+            out.append(f"- **{label}:** {items}.")
+    if len(clear) == 0:
+        out.append("- **No parameter has an effect clearly above seed noise and zero yet.**")
+    if len(maybe) or len(maybe_m):
+        items = [f"{r.name} ({r.direction})" for r in maybe_m.itertuples()]
+        items += [f"{r.name} ({r.direction})" for r in maybe.itertuples()]
+        out.append(f"- **Provisional** (above the noise floor, but the interval reaches it or "
+                   f"zero): {', '.join(items)}.")
+    if len(small) or len(small_m):
+        items = [f"{r.name} ({r.direction})" for r in small_m.itertuples()]
+        items += [f"{r.name} ({r.direction})" for r in small.itertuples()]
+        what = "1% of the variance" if method == "sobol" else "1% of the largest mu*"
+        out.append(f"- **Negligible** (under {what}): {', '.join(items)}.")
+    noise_only = params[params["flags"].str.contains("below_noise")]
+    if len(noise_only):
+        out.append(f"- **No larger than seed noise (no evidence of an effect):** "
+                   f"{', '.join(noise_only['name'])}.")
+    if method == "sobol":
+        out.append(f"- Directions come from standardised regression coefficients (SRC) on the "
+                   f"same runs; the linear fit explains R² = {a.src_r2:.2f} of the variance"
+                   + (" (low: effects are far from linear, read signs with care)."
+                      if np.isfinite(a.src_r2) and a.src_r2 < 0.5 else "."))
+    else:
+        out.append("- Directions come from mu: 'raises' when |mu| >= 0.8 mu*, so nearly every "
+                   "step up of the parameter moves the output the same way.")
+    out += ["", "## Other outputs", "",
+            "| output | noise share | converged | top three | note |", "|---|---|---|---|---|"]
+    for name, oa in analysis.outputs.items():
+        if name == main:
+            continue
+        p = oa.indices[oa.indices.level == "parameter"].sort_values(key, ascending=False)
+        top = ", ".join(f"{r.name} ({r.direction})" for r in p.head(3).itertuples()
+                        if "below_noise" not in r.flags and "noise_dominated" not in r.flags) \
+            or "nothing above noise"
+        if oa.constant:
+            top = "constant output"
+        same = oa.noise["same_value_share"]
+        note = (f"{_pct(same)} of sample rows give the same value: indices are fragile"
+                if same >= 0.5 and not oa.constant else "")
+        out.append(f"| {name} | {_pct(oa.noise['noise_share'])} | "
+                   f"{'yes' if oa.convergence['converged'] else 'no'} | {top} | {note} |")
+    used = {f for f in ";".join(idx["flags"]).split(";") if f}
+    if used:
+        out += ["", "## Flags", ""]
+        out += [f"- *{f}*: {FLAG_TEXT[f]}." for f in FLAG_TEXT if f in used]
+    out += ["", "Tables: `indices.csv` (every output, parameter and mechanism), "
+            "`diagnostics.csv` (noise and convergence per output); figures beside this file; "
+            "how it was made: `manifest.json`.", ""]
+    return "\n".join(out)
+
+
+def _short(row, method: str) -> str:
+    if method == "sobol":
+        src = f", SRC {row.src:+.2f}" if np.isfinite(row.src) else ""
+        lo, hi = _pct(row.ST - row.ST_conf), _pct(row.ST + row.ST_conf)
+        return f"total {_pct(row.ST)} [{lo}, {hi}]{src}"
+    return f"mu* {row.mu_star:.3g}, mu {row.mu:+.3g}"
+
+
+def _split(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Rows with an effect clearly above seed noise and zero and not negligible; rows only
+    provisionally so; rows with a negligible effect (under SMALL of the variance, or of the
+    largest mu*). Rows at or below the noise floor, or of a constant or noise-dominated output,
+    are in none."""
+    flags = table["flags"]
+    out = flags.str.contains("below_noise|constant|noise_dominated")
+    unsure = flags.str.contains("near_noise|ST_spans_zero|mu_star_spans_zero")
+    if "ST" in table:
+        small = table["ST"] < SMALL
+    else:
+        small = table["mu_star"] < SMALL * max(float(table["mu_star"].max()), 1e-300)
+    return (table[~out & ~unsure & ~small], table[~out & unsure & ~small],
+            table[~out & small])
+
+
+def _via(params: pd.DataFrame, mechanism: str, direction: str) -> str:
+    """The members of ``mechanism`` whose own direction is ``direction`` (or any clear one)."""
+    mine = params[(params["mechanism"] == mechanism)
+                  & ~params["flags"].str.contains("below_noise")]
+    sure = mine[~mine["flags"].str.contains("near_noise|ST_spans_zero|mu_star_spans_zero")]
+    mine = sure if len(sure) else mine  # the same members group_direction reads
+    wanted = {"raises", "lowers", "mixed"} if direction == "mixed" else {direction}
+    return ", ".join(f"{r.name} {r.direction}" if direction == "mixed" else r.name
+                     for r in mine.itertuples() if r.direction in wanted)
+
+
+def _mech_name(mechanism: str) -> str:
+    """'fault tolerance and error correction' from the mechanism table (module name dropped)."""
+    return MECHANISMS.get(mechanism, "").split(" (")[0]
+
+
+def write_summary(folder, plan, design, analysis: Analysis, info: dict) -> None:
+    """Write ``summary.md``."""
+    from .store import atomic_write_text
+
+    atomic_write_text(Path(folder) / "summary.md", summary_text(plan, design, analysis, info))
