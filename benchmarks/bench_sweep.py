@@ -1,0 +1,180 @@
+"""Benchmark of the sweep engines (issue 5).
+
+    python benchmarks/bench_sweep.py            # everything (about 5 minutes on 2 cores)
+    python benchmarks/bench_sweep.py --quick    # smaller sweeps, no repeats
+
+Reports, on this machine:
+
+1. **Parallel efficiency** of the local engine: a sweep of full-size runs (1,000 cadres, 80
+   steps) with 1 and with 2 worker processes; efficiency = T1 / (2 T2). Shown with and without
+   the one-off start of the pool (spawning workers that import the model). Other jobs on this
+   shared machine steal cores, so the same moment's ``machine efficiency`` (two pure-Python loops
+   at once vs one) is measured between the sweeps and reported beside it.
+2. **Engine overhead per task and per run**: many tiny runs, one per chunk, on each engine, with
+   one worker; overhead = (engine time - start-up - the same runs in a bare loop) / runs. At the
+   default chunk size (about 4 s of runs) this overhead is shared by the runs of a chunk.
+3. **A full Sobol sweep of all levers** (N = 1024, 2 replicates, no second order:
+   N (D + 2) 2 runs, D = number of levers): runs / (2-worker throughput).
+
+The machine is shared: the load average is printed beside the numbers; quote medians of repeats.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from experiments.runner import run_model  # noqa: E402
+from experiments.sweep import SweepDesign, plan_chunk_rows, run_sweep  # noqa: E402
+from model.parameters import PARAMETERS_BY_NAME, names  # noqa: E402
+
+
+def lever_design(rows: int, replicates: int, n_steps: int, n_cadres: int,
+                 seed: int = 0) -> SweepDesign:
+    """Rows of random lever values within their declared ranges (integers rounded)."""
+    levers = names("lever")
+    rng = np.random.default_rng(seed)
+    cols = []
+    for name in levers:
+        p = PARAMETERS_BY_NAME[name]
+        col = rng.uniform(p.low, p.high, rows)
+        cols.append(np.round(col) if p.integer else col)
+    return SweepDesign(param_names=levers, samples=np.column_stack(cols), base_params={},
+                       replicates=replicates, n_steps=n_steps, n_cadres=n_cadres, root_seed=seed)
+
+
+def timed_sweep(design: SweepDesign, **kw) -> float:
+    with tempfile.TemporaryDirectory() as tmp:
+        t0 = time.perf_counter()
+        df = run_sweep(design, tmp, progress=False, **kw)
+        wall = time.perf_counter() - t0
+    assert (df["status"] == "ok").all()
+    return wall
+
+
+def startup(engine: str, workers: int) -> float:
+    """Time of a sweep of one tiny run: the engine's fixed start-up cost."""
+    return timed_sweep(lever_design(1, 1, 1, 50), engine=engine, workers=workers)
+
+
+def _burn(n: int) -> int:
+    total = 0
+    for i in range(n):
+        total += i * i
+    return total
+
+
+def machine_efficiency(n: int = 10_000_000) -> float:
+    """What this (shared) machine gives 2 processes right now: t(1 loop) / t(2 loops at once).
+    1.0 on two free cores; less when other jobs compete (the sweep cannot beat this)."""
+    import multiprocessing
+
+    t0 = time.perf_counter()
+    _burn(n)
+    one = time.perf_counter() - t0
+    with multiprocessing.get_context("spawn").Pool(2) as pool:
+        pool.map(_burn, [10, 10])  # start both processes first
+        t0 = time.perf_counter()
+        pool.map(_burn, [n, n], chunksize=1)
+        two = time.perf_counter() - t0
+    return one / two
+
+
+def efficiency(rows: int, repeats: int) -> dict:
+    """Local engine with 1 and 2 workers; the best of ``repeats`` (the least disturbed by other
+    processes on a shared machine)."""
+    design = lever_design(rows, 2, 80, 1000, seed=1)
+    bare = []
+    for row in range(5):
+        t0 = time.perf_counter()
+        run_model(design.params_of_row(row), row, 80, n_cadres=1000)
+        bare.append(time.perf_counter() - t0)
+    out = {"runs": design.n_runs, "bare_run_ms_median": round(1e3 * float(np.median(bare)), 1)}
+    walls: dict[int, list[float]] = {1: [], 2: []}
+    starts: dict[int, list[float]] = {1: [], 2: []}
+    machine = []
+    for _ in range(repeats):  # interleaved, so that all see the same background load
+        machine.append(machine_efficiency())
+        for w in (1, 2):
+            starts[w].append(startup("local", w))
+            walls[w].append(timed_sweep(design, engine="local", workers=w))
+    machine.append(machine_efficiency())
+    for w in (1, 2):
+        s, t = min(starts[w]), min(walls[w])
+        out[f"workers{w}"] = {"wall_s": round(t, 2), "startup_s": round(s, 2),
+                              "all_wall_s": [round(x, 2) for x in walls[w]],
+                              "runs_per_s": round(design.n_runs / t, 2),
+                              "runs_per_s_steady": round(design.n_runs / (t - s), 2)}
+    t1, t2 = out["workers1"]["wall_s"], out["workers2"]["wall_s"]
+    s1, s2 = out["workers1"]["startup_s"], out["workers2"]["startup_s"]
+    out["efficiency"] = round(t1 / (2 * t2), 3)
+    out["efficiency_steady"] = round((t1 - s1) / (2 * (t2 - s2)), 3)
+    out["machine_efficiency"] = [round(m, 3) for m in machine]
+    # The engine's own efficiency: what it achieves of what the machine offered meanwhile.
+    out["efficiency_vs_machine"] = round(out["efficiency"] / float(np.median(machine)), 3)
+    return out
+
+
+def overhead(n_runs: int) -> dict:
+    design = lever_design(n_runs, 1, 4, 100, seed=2)
+    t0 = time.perf_counter()
+    for row in range(n_runs):
+        run_model(design.params_of_row(row), row, design.n_steps, n_cadres=design.n_cadres)
+    bare = time.perf_counter() - t0
+    out = {"runs": n_runs, "bare_ms_per_run": round(1e3 * bare / n_runs, 3)}
+    for engine in ("serial", "local", "dask"):
+        s = startup(engine, 1) if engine != "serial" else 0.0
+        t = timed_sweep(design, engine=engine, workers=1, chunk_size=1)
+        out[engine] = {"startup_s": round(s, 2),
+                       "overhead_ms_per_task": round(1e3 * (t - s - bare) / n_runs, 3)}
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--quick", action="store_true", help="smaller sweeps, no repeats")
+    args = ap.parse_args()
+    report = {"cpus": len(os.sched_getaffinity(0)), "load_avg_start": os.getloadavg()}
+    report["overhead"] = over = overhead(100 if args.quick else 300)
+    report["efficiency"] = eff = efficiency(16 if args.quick else 160, 1 if args.quick else 3)
+    d = len(names("lever"))
+    runs = 1024 * (d + 2) * 2
+    full = lever_design(runs // 2, 2, 80, 1000)
+    per_chunk = plan_chunk_rows(full) * full.replicates
+    report["default_chunk_full_runs"] = {
+        "runs_per_chunk": per_chunk,
+        **{f"{e}_overhead_ms_per_run": round(over[e]["overhead_ms_per_task"] / per_chunk, 3)
+           for e in ("serial", "local", "dask")}}
+    rate = eff["workers2"]["runs_per_s_steady"]
+    report["full_sobol_levers"] = {
+        "levers": d, "runs": runs, "workers": 2,
+        "estimated_minutes": round(runs / rate / 60, 1),
+        "ideal_minutes_from_bare_run": round(runs * eff["bare_run_ms_median"] / 1e3 / 2 / 60, 1)}
+    report["load_avg_end"] = os.getloadavg()
+    print(json.dumps(report, indent=1))
+    o = report["overhead"]
+    print(f"\nparallel efficiency 2 vs 1 local workers: {eff['efficiency']:.0%} "
+          f"(steady state {eff['efficiency_steady']:.0%}; target >= 90%); the machine offered "
+          f"{np.median(eff['machine_efficiency']):.0%} to 2 busy processes meanwhile, so the "
+          f"engine got {eff['efficiency_vs_machine']:.0%} of that", file=sys.stderr)
+    print("engine overhead per task (ms): " + ", ".join(
+        f"{e} {o[e]['overhead_ms_per_task']:.2f}" for e in ("serial", "local", "dask")) +
+        f"; start-up (s): local {o['local']['startup_s']}, dask {o['dask']['startup_s']}",
+        file=sys.stderr)
+    print(f"full Sobol of {d} levers, N=1024, 2 replicates: {runs} runs, about "
+          f"{report['full_sobol_levers']['estimated_minutes']} min on 2 workers (ideal from one "
+          f"run's {eff['bare_run_ms_median']} ms: "
+          f"{report['full_sobol_levers']['ideal_minutes_from_bare_run']} min)", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

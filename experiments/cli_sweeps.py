@@ -1,0 +1,109 @@
+"""``cadresim status|resume|merge DIR`` and the engine options every sweep command shares.
+
+A sweep command (for example ``cadresim sensitivity``) decorates itself with
+:func:`add_engine_options` and passes the options straight to ``run_sweep``::
+
+    @cli.command()
+    @add_engine_options
+    def sensitivity(..., **engine):
+        run_sweep(design, out, **engine)
+"""
+
+from __future__ import annotations
+
+import click
+
+from .cli import cli
+from .engines import CLUSTERS, ENGINES
+from .sweep import load_results, merge_shards, parse_shard, resume_sweep, sweep_status
+
+
+class ShardType(click.ParamType):
+    """``--shard I/N`` -> ``(I, N)``, with 0 <= I < N."""
+
+    name = "I/N"
+
+    def convert(self, value, param, ctx):
+        if value is None or isinstance(value, tuple):
+            return value
+        from .errors import UserError
+
+        try:
+            return parse_shard(value)
+        except UserError as exc:
+            self.fail(str(exc), param, ctx)
+
+
+def add_engine_options(command):
+    """Add ``--engine --workers --scheduler --cluster --cluster-config --shard --chunk-size``;
+    their values arrive as keyword arguments named like ``run_sweep``'s."""
+    options = [
+        click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
+                     help="local: process pool; serial: this process; dask: Dask distributed."),
+        click.option("--workers", type=click.IntRange(min=1), default=None,
+                     help="Worker processes (default: the CPUs available).",),
+        click.option("--scheduler", default=None, metavar="ADDRESS",
+                     help="Join a running Dask scheduler (tcp://host:8786); engine dask."),
+        click.option("--cluster", type=click.Choice(CLUSTERS), default=None,
+                     help="Start Dask workers as Slurm/PBS jobs (dask-jobqueue); engine dask."),
+        click.option("--cluster-config", type=click.Path(dir_okay=False), default=None,
+                     help="YAML/TOML file with the jobs' resources (docs/CLUSTER.md)."),
+        click.option("--shard", type=ShardType(), default=None,
+                     help="Run only slice I of N (job arrays); then `cadresim merge DIR`."),
+        click.option("--chunk-size", type=click.IntRange(min=1), default=None,
+                     help="Sample rows per work unit (default: about 4 s of runs)."),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+@cli.command("status")
+@click.argument("directory", type=click.Path(file_okay=False))
+def status_cmd(directory: str) -> None:
+    """Show how far the sweep in DIRECTORY is: chunks and runs done, failed, pending."""
+    st = sweep_status(directory)
+    c, r = st["chunks"], st["runs"]
+    click.echo(f"sweep {st['dir']}  ({st['n_rows']} rows x {st['replicates']} replicates, "
+               f"{st['n_chunks']} chunks of {st['chunk_rows']} rows)")
+    click.echo(f"chunks: {c['done']} done, {c['failed']} failed, {c['pending']} pending")
+    click.echo(f"runs:   {r['ok']} ok, {r['failed']} failed, {r['pending']} pending "
+               f"of {r['total']}")
+    if st["mean_chunk_seconds"]:
+        click.echo(f"mean chunk time: {st['mean_chunk_seconds']:.2f} s")
+    for chunk, error in sorted(st["failed_chunks"].items()):
+        click.echo(f"failed chunk {chunk}: {error}")
+    for run in st["failed_runs"][:20]:
+        click.echo(f"failed run row {run['row']} replicate {run['replicate']} seed {run['seed']}: "
+                   f"{run['error']}; params {run['params']}")
+    if len(st["failed_runs"]) > 20:
+        click.echo(f"... and {len(st['failed_runs']) - 20} more failed runs")
+    if st["complete"]:
+        state = "merged" if st["merged"] else f"all chunks done; run `cadresim merge {directory}`"
+        click.echo(f"complete ({state})")
+    else:
+        click.echo(f"incomplete: run `cadresim resume {directory}` to finish")
+
+
+@cli.command("resume")
+@click.argument("directory", type=click.Path(file_okay=False))
+@add_engine_options
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def resume_cmd(directory: str, quiet: bool, **engine) -> None:
+    """Finish the sweep saved in DIRECTORY: run only its missing or failed chunks."""
+    df = resume_sweep(directory, progress=not quiet, **engine)
+    failed = int((df["status"] != "ok").sum())
+    where = "this shard's" if engine.get("shard") else "all"
+    click.echo(f"{where} {len(df)} runs present ({failed} failed) in {directory}")
+
+
+@cli.command("merge")
+@click.argument("directory", type=click.Path(file_okay=False))
+def merge_cmd(directory: str) -> None:
+    """Merge the chunks written by all shards into DIRECTORY/results.parquet."""
+    df = merge_shards(directory)
+    failed = int((df["status"] != "ok").sum())
+    click.echo(f"merged {len(df)} runs ({failed} failed) into {directory}/results.parquet")
+
+
+__all__ = ["add_engine_options", "ShardType", "load_results"]
