@@ -1,0 +1,61 @@
+"""``cadresim report``: execute the briefing notebooks and render them to HTML.
+
+``cadresim strip-notebooks`` clears the notebooks' outputs before they are committed.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from .cli import cli
+from .reports import NOTEBOOKS
+
+
+@cli.command("report")
+@click.option("--quick", is_flag=True,
+              help="Small runs (the size the test suite uses) instead of the full briefing.")
+@click.option("--out", "out", default="results/report", show_default=True,
+              help="Folder for <notebook>.html, the executed notebooks and a manifest.")
+@click.option("--only", "only", multiple=True, type=click.Choice(NOTEBOOKS),
+              help="Run only this notebook (repeatable); default: all three.")
+@click.option("--results-dir", default=None, type=click.Path(file_okay=False),
+              help="Stored scenario comparison for the policy briefing "
+                   "(default: results/headline when it holds one; otherwise one is computed).")
+@click.option("--sweep-dir", default=None, type=click.Path(file_okay=False),
+              help="Stored sensitivity analysis for the sensitivity notebook "
+                   "(default: results/headline/sensitivity).")
+@click.option("--show-code", is_flag=True, help="Keep the code cells in the HTML pages.")
+def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | None,
+               sweep_dir: str | None, show_code: bool) -> None:
+    """Execute the briefing notebooks and write one HTML page per notebook into --out.
+
+    Nothing is written unless every notebook runs; a failing notebook is reported in one line
+    naming the notebook and the cell.
+    """
+    from .reports import build_report
+
+    extra: dict[str, dict] = {}
+    if results_dir is not None:
+        extra["02_policy_briefing"] = {"results_dir": str(Path(results_dir).resolve())}
+    if sweep_dir is not None:
+        extra["03_sensitivity"] = {"sweep_dir": str(Path(sweep_dir).resolve())}
+    start = time.perf_counter()
+    written = build_report(Path(out), quick=quick, names=only or None, show_code=show_code,
+                           parameters=extra, progress=lambda line: click.echo(line, err=True))
+    pages = [p.name for p in written if p.suffix == ".html"]
+    click.echo(f"wrote {', '.join(pages)} to {out} in {time.perf_counter() - start:.0f} s")
+
+
+@cli.command("strip-notebooks")
+@click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
+def strip_cmd(paths: tuple[str, ...]) -> None:
+    """Clear the outputs of notebooks (default: the briefing notebooks) before committing."""
+    from .reports import notebook_path, strip_file
+
+    targets = [Path(p) for p in paths] or [notebook_path(n) for n in NOTEBOOKS]
+    for path in targets:
+        changed = strip_file(path)
+        click.echo(f"{path}: {'stripped' if changed else 'already clean'}")
