@@ -125,11 +125,20 @@ def findings_sentences(effects: pd.DataFrame, indices: pd.DataFrame) -> list[str
               "recorded innovation more than evaluators can verify it.")
     else:
         s2 = "No package raises symbolic innovation by more than half a percentage point."
-    mech = indices[(indices.level == "mechanism") & (indices.output == "innovation_rate")]
-    mech = mech.sort_values("ST", ascending=False).head(3)
+    on_innovation = indices[indices.output == "innovation_rate"]
+    mech = on_innovation[on_innovation.level == "mechanism"].sort_values("ST", ascending=False)
+    params = on_innovation[on_innovation.level == "parameter"].sort_values("ST", ascending=False)
     name_col, direction = _name_column(mech), _direction_column(mech)
-    top = [f"{_mechanism_name(getattr(r, name_col))} ({getattr(r, name_col)}: {r.ST:.0%} of the "
-           f"variance{_sign_word(r, direction)})" for r in mech.itertuples()]
+    top = []
+    for r in mech.head(3).itertuples():
+        mech_id = getattr(r, name_col)
+        how = _sign_word(r, direction)
+        if direction and getattr(r, direction) not in ("raises", "lowers"):
+            members = params[(params.mechanism == mech_id)
+                             & params[direction].isin(["raises", "lowers"])]
+            how = "; " + ", ".join(f"{m} {d} it" for m, d in
+                                   zip(members[name_col], members[direction], strict=True))
+        top.append(f"{_mechanism_name(mech_id)} ({mech_id}: {r.ST:.0%} of the variance{how})")
     s3 = ("Across the levers' full ranges, the mechanisms that explain most of the variation in "
           f"genuine innovation are {'; '.join(top)}.")
     return [s1, s2, s3]

@@ -24,11 +24,16 @@ def _effects():
 
 def _indices():
     return pd.DataFrame([
-        dict(output="innovation_rate", level="mechanism", name="M3", ST=0.5, direction="raises"),
-        dict(output="innovation_rate", level="mechanism", name="M13", ST=0.3, direction="lowers"),
-        dict(output="innovation_rate", level="mechanism", name="M12", ST=0.1, direction="raises"),
-        dict(output="innovation_rate", level="parameter", name="workload", ST=0.9,
-             direction="lowers"),
+        dict(output="innovation_rate", level="mechanism", name="M3", mechanism="M3", ST=0.5,
+             direction="raises"),
+        dict(output="innovation_rate", level="mechanism", name="M13", mechanism="M13", ST=0.3,
+             direction="mixed"),
+        dict(output="innovation_rate", level="mechanism", name="M12", mechanism="M12", ST=0.1,
+             direction="raises"),
+        dict(output="innovation_rate", level="parameter", name="workload", mechanism="M13",
+             ST=0.9, direction="lowers"),
+        dict(output="innovation_rate", level="parameter", name="digital_relief", mechanism="M13",
+             ST=0.2, direction="raises"),
     ])
 
 
@@ -37,7 +42,8 @@ def test_findings_state_the_numbers_of_the_tables():
     assert "9.0%" in s1 and "good" in s1 and "+10.0 percentage points" in s1 and "bad" in s1
     assert "good" in s2 and "+2.0" in s2 and "bad" not in s2
     assert s3.index("fault tolerance") < s3.index("workload")  # ranked by total effect
-    assert "50%" in s3 and "raises it" in s3 and "lowers it" in s3
+    assert "50%" in s3 and "raises it" in s3
+    assert "workload lowers it, digital_relief raises it" in s3  # a mixed mechanism, spelled out
     assert "workload (" not in s3.split("workload")[0]  # parameter rows are not mechanisms
 
 
