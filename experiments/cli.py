@@ -37,6 +37,14 @@ def params_cmd(kind: str | None) -> None:
         click.echo(f"{'':<{width}}  {p.meaning} Source: {p.source}.")
 
 
+_invocation: list[str] | None = None
+
+
+def command_line() -> list[str]:
+    """The command line of the running ``cadresim`` command (for manifests)."""
+    return list(_invocation) if _invocation is not None else list(sys.argv)
+
+
 def _register() -> None:
     """Import the modules that add subcommands to ``cli``."""
     import importlib
@@ -52,7 +60,10 @@ def _register() -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the ``cadresim`` console command."""
+    global _invocation
     _register()
+    # Called from Python, manifests must record this command line, not the host process's.
+    _invocation = ["cadresim", *argv] if argv is not None else list(sys.argv)
     try:
         cli.main(args=argv, standalone_mode=False)
     except click.exceptions.Abort:

@@ -18,7 +18,7 @@ from pathlib import Path
 
 import click
 
-from .cli import cli
+from .cli import cli, command_line
 from .errors import UserError
 
 _RESULTS = Path("results")
@@ -114,7 +114,7 @@ def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, qu
     with _resume_note(target):
         res = run_experiment("run", scen, replicates, years, seed, n_cadres=n_cadres,
                              workers=workers, out=target, progress=not quiet,
-                             overrides=overrides, argv=sys.argv)
+                             overrides=overrides, argv=command_line())
     stats = res.stats[res.stats["output"].isin(
         ["innovation_rate", "symbolic_rate", "barrier_afraid", "barrier_unwilling",
          "barrier_unaccustomed", "barrier_unable", "mean_stress"])]
@@ -143,7 +143,7 @@ def compare_cmd(baseline, scenarios, replicates, years, seed, n_cadres, sets, wo
     with _resume_note(target):
         res = run_experiment("compare", scen, replicates, years, seed, n_cadres=n_cadres,
                              workers=workers, out=target, progress=not quiet,
-                             overrides=overrides, argv=sys.argv)
+                             overrides=overrides, argv=command_line())
     _print_effects(res.effects)
     click.echo(f"results: {res.out}/ ({len(res.summary)} runs, "
                f"{res.manifest['wall_time_s']:.1f} s)")

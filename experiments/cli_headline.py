@@ -3,12 +3,11 @@ the README reports, written to one folder with a findings page."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
 
-from .cli import cli
+from .cli import cli, command_line
 from .headline import HeadlineSettings
 
 
@@ -39,6 +38,6 @@ def headline_cmd(out, replace, replicates, samples, years, n_cadres, seed, worke
     settings = HeadlineSettings(replicates=replicates, years=years, n_cadres=n_cadres,
                                 samples=samples, seed=seed)
     folder = run_headline(out, settings, workers=workers, replace=replace, progress=not quiet,
-                          argv=sys.argv)
+                          argv=command_line())
     click.echo((folder / "findings.md").read_text())
     click.echo(f"results in {folder}/")

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import sys
-
 import click
 
-from .cli import cli
+from .cli import cli, command_line
 from .cli_sweeps import add_engine_options
 
 
@@ -62,7 +60,7 @@ def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, year
         label = params_spec if params_spec in ("levers", "uncertainties", "all") else "custom"
         out = f"results/sensitivity-{method}-{label}"
     store.check_output_dir(out)
-    analysis = run_sensitivity(plan, out, progress=not quiet, argv=list(sys.argv), **engine)
+    analysis = run_sensitivity(plan, out, progress=not quiet, argv=command_line(), **engine)
     if analysis is None:  # one shard of a job array finished
         click.echo(f"shard {engine['shard'][0]}/{engine['shard'][1]} done; when every shard is "
                    "done, rerun this command without --shard to merge and analyse")

@@ -23,6 +23,7 @@ import io
 import json
 import os
 import platform
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -274,6 +275,28 @@ def check_output_dir(target: str | os.PathLike) -> Path:
     return target
 
 
+def _create_staging(staging: Path, target: Path, plan_json: str | None) -> None:
+    """Create ``staging`` with its plan in one rename, so that shards of a job array starting
+    at the same moment see either no staging folder or a complete one (never one without plan)."""
+    tmp = staging.with_name(f"{staging.name}.{os.getpid()}-{secrets.token_hex(4)}.tmp")
+    try:
+        tmp.mkdir(parents=True)
+        if plan_json is not None:
+            atomic_write_text(tmp / "plan.json", plan_json + "\n")
+    except OSError as exc:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise UserError(
+            f"cannot create output folder '{target}': {exc.strerror}; choose another --out"
+        ) from None
+    try:
+        tmp.rename(staging)
+    except OSError:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if not staging.is_dir():  # not a lost race: something else is wrong
+            raise UserError(f"cannot create output folder '{target}'; choose another --out"
+                            ) from None
+
+
 @contextlib.contextmanager
 def staged_output_dir(target: str | os.PathLike, plan: dict | None = None) -> Iterator[Path]:
     """Build results in a hidden staging folder and move it onto ``target`` when done.
@@ -287,29 +310,23 @@ def staged_output_dir(target: str | os.PathLike, plan: dict | None = None) -> It
     staging = _staging_path(target)
     plan_json = (json.dumps(plan, sort_keys=True, default=_json_default)
                  if plan is not None else None)
-    if staging.exists():
-        old = staging / "plan.json"
-        old_plan = old.read_text() if old.exists() else None
-        if plan_json is None or old_plan is None or old_plan.strip() != plan_json:
-            raise UserError(
-                f"'{staging}' holds an unfinished run with different settings; delete it or "
-                "choose another --out"
-            )
-    else:
-        try:
-            staging.mkdir(parents=True)
-        except OSError as exc:
-            raise UserError(
-                f"cannot create output folder '{target}': {exc.strerror}; choose another --out"
-            ) from None
-        if plan_json is not None:
-            atomic_write_text(staging / "plan.json", plan_json + "\n")
+    existed = staging.exists()
+    if not existed:
+        _create_staging(staging, target, plan_json)
+    old = staging / "plan.json"
+    old_plan = old.read_text() if old.exists() else None
+    if (existed and plan_json is None) or (
+            plan_json is not None and (old_plan is None or old_plan.strip() != plan_json)):
+        raise UserError(
+            f"'{staging}' holds an unfinished run with different settings; delete it or "
+            "choose another --out"
+        )
     try:
         yield staging
     except BaseException:
-        # Keep finished pieces (resumable), drop a staging folder that holds nothing useful.
-        pieces = staging / "runs"
-        if not (pieces.is_dir() and any(pieces.iterdir())):
+        # Keep a started sweep (resumable, and perhaps shared with other shards of a job array
+        # still at work); drop a staging folder where no sweep started.
+        if not (staging / "runs").exists():
             shutil.rmtree(staging, ignore_errors=True)
         raise
     with contextlib.suppress(FileNotFoundError):
