@@ -14,7 +14,7 @@ import nbformat
 import numpy as np
 import pytest
 
-from experiments import reports
+from experiments import briefing, reports
 from experiments.cli import main
 from experiments.errors import UserError
 
@@ -134,7 +134,7 @@ def test_group_counts_add_up_to_the_models_innovation_rate():
     model = CadreModel(seed=11, n_cadres=200)
     for _ in range(6):
         model.step()
-    counts = reports.genuine_by_group(model)
+    counts = briefing.genuine_by_group(model)
     rate = model.datacollector.get_model_vars_dataframe()["innovation_rate"].iloc[-1]
     for grouping in ("rank", "age band", "unit type"):
         k = sum(v[0] for key, v in counts.items() if key[0] == grouping)
@@ -147,7 +147,7 @@ def test_who_gains_is_paired_and_zero_for_an_identical_policy():
     from experiments.scenario import Scenario, load_scenario
 
     same = Scenario("same_as_baseline", "defaults under another name")
-    gains = reports.who_gains("baseline", [same, load_scenario("strict_accountability")],
+    gains = briefing.who_gains("baseline", [same, load_scenario("strict_accountability")],
                               replicates=2, years=1.5, seed=5, n_cadres=200, tail_years=1)
     assert set(gains["grouping"]) == {"rank", "age band", "unit type"}
     ident = gains[gains["scenario"] == "same_as_baseline"]
@@ -155,11 +155,11 @@ def test_who_gains_is_paired_and_zero_for_an_identical_policy():
     strict = gains[gains["scenario"] == "strict_accountability"]
     assert (strict["mean_diff"] != 0).any()
     assert np.allclose(strict["value"] - strict["baseline"], strict["mean_diff"])
-    on_two = reports.who_gains("baseline", [same, load_scenario("strict_accountability")],
+    on_two = briefing.who_gains("baseline", [same, load_scenario("strict_accountability")],
                                replicates=2, years=1.5, seed=5, n_cadres=200, tail_years=1,
                                workers=2)
     assert on_two.equals(gains)  # the number of processes does not change a number
-    matrix = reports.gains_matrix(gains)
+    matrix = briefing.gains_matrix(gains)
     assert list(matrix.columns[:4]) == ["staff", "deputy", "head", "county leader"]
 
 
@@ -169,12 +169,12 @@ def test_explained_cadres_are_bound_by_their_largest_barrier():
     model = CadreModel(seed=3, n_cadres=200)
     for _ in range(8):
         model.step()
-    terms, gains = reports.explain_examples(model)
+    terms, gains = briefing.explain_examples(model)
     assert "none (innovated)" in set(terms["binding barrier"])
     for cadre, barrier in zip(terms["cadre"], terms["binding barrier"], strict=True):
         if barrier != "none (innovated)":
             assert gains.loc[cadre].idxmax() == barrier
-    pyramid = reports.pyramid_table(model)
+    pyramid = briefing.pyramid_table(model)
     assert list(pyramid["posts"]) == list(model.organisation.capacity.sum(axis=0))
     assert (pyramid["serving"] + pyramid["vacant"] == pyramid["posts"]).all()
     assert pyramid["serving"].sum() == len(model.agent_table())
@@ -186,8 +186,8 @@ def test_policy_briefing_reads_a_stored_comparison(tmp_path):
     stored = tmp_path / "headline" / "compare"
     compare_scenarios("baseline", ["credible_fault_tolerance"], replicates=2, years=1, seed=9,
                       n_cadres=200, workers=1, out=stored, progress=False)
-    assert reports.find_comparison(tmp_path / "headline") == stored
-    effects, settings, _ = reports.load_comparison(stored)
+    assert briefing.find_comparison(tmp_path / "headline") == stored
+    effects, settings, _ = briefing.load_comparison(stored)
     nb = reports.execute_notebook(reports.notebook_path("02_policy_briefing"),
                                   {"quick": False, "results_dir": str(tmp_path / "headline")})
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
