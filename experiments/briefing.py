@@ -60,17 +60,22 @@ def group_rates(params: Mapping, seed: int, years: float, n_cadres: int = 1000,
     """
     from model import CadreModel
 
+    from .runner import release
+
     n_steps = int(round(years * 4))
     tail = max(1, min(n_steps, int(round(tail_years * 4))))
     model = CadreModel(seed=seed, n_cadres=n_cadres, policy_schedule=policy_schedule, **params)
     sums: dict[tuple[str, str], list[int]] = {}
-    for step in range(n_steps):
-        model.step()
-        if step >= n_steps - tail:
-            for key, (k, n) in genuine_by_group(model).items():
-                acc = sums.setdefault(key, [0, 0])
-                acc[0] += k
-                acc[1] += n
+    try:
+        for step in range(n_steps):
+            model.step()
+            if step >= n_steps - tail:
+                for key, (k, n) in genuine_by_group(model).items():
+                    acc = sums.setdefault(key, [0, 0])
+                    acc[0] += k
+                    acc[1] += n
+    finally:
+        release(model)
     return {key: k / n for key, (k, n) in sums.items() if n > 0}
 
 

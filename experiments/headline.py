@@ -128,43 +128,18 @@ def findings_sentences(effects: pd.DataFrame, indices: pd.DataFrame) -> list[str
     on_innovation = indices[indices.output == "innovation_rate"]
     mech = on_innovation[on_innovation.level == "mechanism"].sort_values("ST", ascending=False)
     params = on_innovation[on_innovation.level == "parameter"].sort_values("ST", ascending=False)
-    name_col, direction = _name_column(mech), _direction_column(mech)
     top = []
     for r in mech.head(3).itertuples():
-        mech_id = getattr(r, name_col)
-        how = _sign_word(r, direction)
-        if direction and getattr(r, direction) not in ("raises", "lowers"):
-            members = params[(params.mechanism == mech_id)
-                             & params[direction].isin(["raises", "lowers"])]
-            how = "; " + ", ".join(f"{m} {d} it" for m, d in
-                                   zip(members[name_col], members[direction], strict=True))
-        top.append(f"{_mechanism_name(mech_id)} ({mech_id}: {r.ST:.0%} of the variance{how})")
+        if r.direction in ("raises", "lowers"):
+            how = f", {r.direction} it"
+        else:  # mixed or unclear: say what each of its levers does
+            members = [f"{m.name} {m.direction} it" for m in params.itertuples()
+                       if m.mechanism == r.name and m.direction in ("raises", "lowers")]
+            how = "; " + ", ".join(members) if members else f", {r.direction}"
+        top.append(f"{_mechanism_name(r.name)} ({r.name}: {r.ST:.0%} of the variance{how})")
     s3 = ("Across the levers' full ranges, the mechanisms that explain most of the variation in "
           f"genuine innovation are {'; '.join(top)}.")
     return [s1, s2, s3]
-
-
-def _name_column(df: pd.DataFrame) -> str:
-    for col in ("name", "group", "parameter"):
-        if col in df.columns:
-            return col
-    raise KeyError("indices.csv has no name column")
-
-
-def _direction_column(df: pd.DataFrame) -> str | None:
-    for col in ("direction", "src", "SRC", "mu"):
-        if col in df.columns:
-            return col
-    return None
-
-
-def _sign_word(row, column: str | None) -> str:
-    if column is None:
-        return ""
-    value = getattr(row, column)
-    if isinstance(value, str):
-        return f", {value} it"
-    return ", raising it" if value > 0 else ", lowering it"
 
 
 def write_findings(folder: Path) -> list[str]:

@@ -116,11 +116,10 @@ class Ledger:
             self.save()
 
     def save(self) -> None:
-        text = json.dumps(self.data, indent=1, sort_keys=True)
-        # No fsync: after a power cut a stale ledger only loses timings, never results.
-        tmp = self.path.with_name(f".{self.path.name}.{os.getpid()}.tmp")
-        tmp.write_text(text)
-        os.replace(tmp, self.path)
+        # Not durable (no fsync): after a power cut a stale ledger only loses timings, never
+        # results.
+        atomic_write_text(self.path, json.dumps(self.data, indent=1, sort_keys=True),
+                          durable=False)
         self._saved = time.monotonic()
 
 

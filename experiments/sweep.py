@@ -17,7 +17,6 @@ import json
 import socket
 import sys
 import time
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -183,9 +182,8 @@ def run_chunk(task: dict) -> dict:
             rec = {"row": row, "replicate": rep, "seed": seed, "status": "ok", "error": "",
                    "params": ""}
             try:
-                with _forget_finished_models():
-                    summary = run_model(params, seed, task["n_steps"],
-                                        n_cadres=task["n_cadres"], outputs=outputs)["summary"]
+                summary = run_model(params, seed, task["n_steps"],
+                                    n_cadres=task["n_cadres"], outputs=outputs)["summary"]
                 rec.update({k: float(summary[k]) for k in outputs})
             except Exception as exc:  # recorded, so one bad run does not kill the sweep
                 rec.update(status="failed", error=f"{type(exc).__name__}: {exc}",
@@ -194,27 +192,6 @@ def run_chunk(task: dict) -> dict:
             records.append(rec)
     return {"df": _frame(records, outputs), "seconds": time.perf_counter() - started,
             "host": socket.gethostname()}
-
-
-@contextmanager
-def _forget_finished_models():
-    """Drop Mesa's reference to the models built inside the block once they are finished.
-
-    Mesa 3.3.1 counts agent ids in a class-level ``Agent._ids`` dict keyed by model, which keeps
-    every model (and its agents) alive: a worker grew by about 1 MB per 1,000-cadre run. Only
-    the keys added inside the block are removed, so a model that is still in use elsewhere in
-    this process keeps its counter.
-    """
-    import mesa
-
-    ids = getattr(mesa.Agent, "_ids", None)
-    before = set(ids) if isinstance(ids, dict) else None
-    try:
-        yield
-    finally:
-        if before is not None:
-            for model in [m for m in ids if m not in before]:
-                ids.pop(model, None)
 
 
 def _row_params(base: dict, names: list[str], values) -> dict:

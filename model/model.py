@@ -105,7 +105,7 @@ class CadreModel(mesa.Model):
         self.year_stats = {"promotions": 0, "demotions": 0, "innovator_share_promoted": 0.0,
                            "innovator_share": 0.0}
         self._attempted = np.zeros(pop.n, dtype=bool)
-        self._time_budget = None  # (load, free time, preparation), cached between changes
+        self._time_budget = None  # see _time_budget_now
         self._initial_stress()
 
         with _gc_paused():
@@ -129,17 +129,22 @@ class CadreModel(mesa.Model):
         return self._agent_of_row[row]
 
     def _initial_stress(self) -> None:
-        pop = self.population
-        load = workload.load(self.organisation.unit_load[pop.unit], self.p)
-        pop.stress[:] = workload.stress_target(load, self.p)
+        load, _, _ = self._time_budget_now()
+        self.population.stress[:] = workload.stress_target(load, self.p)
+
+    def _time_budget_now(self) -> tuple:
+        """(load, free time, preparation) per cadre; recomputed only after a policy change or a
+        reshuffle of units, since nothing else moves them."""
+        if self._time_budget is None:
+            pop, p = self.population, self.p
+            load = workload.load(self.organisation.unit_load[pop.unit], p)
+            time = workload.free_time(load)
+            self._time_budget = (load, time, workload.preparation(time, p))
+        return self._time_budget
 
     def _context(self, year: float) -> SimpleNamespace:
         pop, p, org = self.population, self.p, self.organisation
-        if self._time_budget is None:  # recomputed only after a policy change or a reshuffle
-            load = workload.load(org.unit_load[pop.unit], p)
-            time = workload.free_time(load)
-            self._time_budget = (load, time, workload.preparation(time, p))
-        load, time, preparation = self._time_budget
+        load, time, preparation = self._time_budget_now()
         eligible = promotion.eligible(pop, p, year)
         return SimpleNamespace(
             load=load, time=time, preparation=preparation,
@@ -188,25 +193,26 @@ class CadreModel(mesa.Model):
         training.practise(pop, p, ev.attempted, ev.success,
                           training.transfer_support(p, ctx.stance), self.n_units)
 
-        self._update_routine_performance(action)
+        skill = pop.skill_effective()  # final for the quarter: used twice below
+        self._update_routine_performance(action, skill)
         workload.update_stress(pop, ctx.load, ev.sanctioned, p)
         demography.age(pop)
         # The quarter's outputs describe the cadres who acted in it, so they are computed before
         # the yearly turnover; personnel counts of the appraisal are added after it.
         self.year_stats["promotions"] = self.year_stats["demotions"] = 0
-        self.outputs = outputs.compute(pop, action, ev, pop.barrier, self._state(ctx))
+        self.outputs = outputs.compute(pop, action, ev, pop.barrier, self._state(ctx), skill)
         if self.steps % 4 == 0:
             self._year_end(year + demography.QUARTER)
             self.outputs.update({k: float(v) for k, v in self.year_stats.items()})
             self.outputs["n_active"] = float(np.count_nonzero(pop.active))
         self.datacollector.collect(self)
 
-    def _update_routine_performance(self, action) -> None:
+    def _update_routine_performance(self, action, skill: np.ndarray) -> None:
         """Appraised routine work: skill and inspection pressure raise it; innovating takes time
         from it (so strict management can raise compliance while lowering innovation)."""
         pop, p = self.population, self.p
         distracted = (action == INCREMENTAL) * 0.05 + (action == BOLD) * 0.1
-        target = (0.3 + 0.4 * pop.skill_effective() + 0.3 * p.accountability_intensity
+        target = (0.3 + 0.4 * skill + 0.3 * p.accountability_intensity
                   - distracted)
         pop.routine_performance += ROUTINE_ADJUST * (target - pop.routine_performance)
 

@@ -40,8 +40,9 @@ OUTPUTS: dict[str, str] = {
 }
 
 
-def compute(pop, action, events, barrier, state) -> dict[str, float]:
-    """All outputs for the current step as plain floats."""
+def compute(pop, action, events, barrier, state, skill=None) -> dict[str, float]:
+    """All outputs for the current step as plain floats (``skill``: the cadres' effective
+    skill, when the caller has it already)."""
     active = pop.active
     n = max(int(np.count_nonzero(active)), 1)
     out = {}
@@ -69,7 +70,7 @@ def compute(pop, action, events, barrier, state) -> dict[str, float]:
         # A masked sum, not a dot product: BLAS threads fight over the cores in parallel sweeps.
         return float(np.add.reduce(x, where=active)) / n
 
-    out["mean_skill"] = mean(pop.skill_effective())
+    out["mean_skill"] = mean(pop.skill_effective() if skill is None else skill)
     out["mean_risk_aversion"] = mean(pop.risk_aversion)
     out["mean_ambition"] = mean(pop.ambition)
     out["mean_stress"] = mean(pop.stress)
