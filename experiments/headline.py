@@ -93,10 +93,6 @@ def _swap_into_place(staging: Path, out: Path) -> None:
         shutil.rmtree(old)
 
 
-def _effect(effects: pd.DataFrame, scenario: str, output: str) -> pd.Series:
-    return effects[(effects.scenario == scenario) & (effects.output == output)].iloc[0]
-
-
 def _pp(x: float) -> str:
     """A difference of shares in percentage points."""
     return f"{x * 100:+.1f}"

@@ -124,10 +124,6 @@ class CadreModel(mesa.Model):
         """Model time in years at the end of the last step."""
         return self.steps * demography.QUARTER
 
-    def agent_of_row(self, row: int) -> CadreAgent:
-        """The Mesa agent currently holding population row ``row``."""
-        return self._agent_of_row[row]
-
     def _initial_stress(self) -> None:
         load, _, _ = self._time_budget_now()
         self.population.stress[:] = workload.stress_target(load, self.p)

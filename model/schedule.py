@@ -68,11 +68,6 @@ class PolicySchedule:
     def __bool__(self) -> bool:
         return bool(self.changes)
 
-    @property
-    def last_year(self) -> float:
-        """The year by which every change is complete."""
-        return max((c.year + c.phase_in_years for c in self.changes), default=0.0)
-
     def apply(self, params, year: float) -> bool:
         """Set ``params`` (a namespace) to the scheduled values at model time ``year``.
 
