@@ -39,10 +39,19 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
                  argv: list[str] | None = None) -> Path:
     """Run the headline experiment into ``out``; returns the folder."""
     from .compare import compare_scenarios
+    from .replicates import check_settings, prepare_scenarios
     from .scenario import list_scenarios
     from .sensitivity import Plan, build_problem, parse_outputs, run_sensitivity
     from .store import provenance, write_json_atomic
 
+    # Every setting is checked before anything is run or written.
+    check_settings(settings.replicates, settings.years, settings.seed, settings.n_cadres,
+                   workers, min_replicates=2)
+    policies = prepare_scenarios([s.name for s in list_scenarios()], settings.years)
+    plan = Plan(method="sobol", samples=settings.samples,
+                replicates=settings.sensitivity_replicates, problem=build_problem("levers"),
+                outputs=parse_outputs(None), years=settings.years, seed=settings.seed,
+                n_cadres=settings.n_cadres)
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not replace:
         raise UserError(f"{out} already holds results; pass --replace to rebuild it, or choose "
@@ -58,16 +67,12 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
 
     comparison = staging / "policy_comparison"
     if not (comparison / "manifest.json").exists():
-        others = [s.name for s in list_scenarios() if s.name != "baseline"]
+        others = [s for s in policies if s.name != "baseline"]
         compare_scenarios("baseline", others, settings.replicates, settings.years, settings.seed,
                           n_cadres=settings.n_cadres, workers=workers, out=comparison,
                           progress=progress, argv=argv)
     sensitivity = staging / "sensitivity"
     if not (sensitivity / "manifest.json").exists():
-        plan = Plan(method="sobol", samples=settings.samples,
-                    replicates=settings.sensitivity_replicates, problem=build_problem("levers"),
-                    outputs=parse_outputs(None), years=settings.years, seed=settings.seed,
-                    n_cadres=settings.n_cadres)
         run_sensitivity(plan, sensitivity, workers=workers, progress=progress, argv=argv)
 
     findings = write_findings(staging)

@@ -61,3 +61,12 @@ def test_headline_runs_end_to_end_and_refuses_to_overwrite(tmp_path):
     assert again.returncode == 2
     assert "--replace" in again.stderr and "Traceback" not in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
+
+
+def test_bad_settings_fail_before_anything_is_run_or_written(tmp_path):
+    for bad in (["--samples", "100"], ["-r", "1"], ["--years", "3"], ["--n-cadres", "10"]):
+        done = subprocess.run(CLI + ["headline", "--out", str(tmp_path / "h"), "-q", *bad],
+                              capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2, bad
+        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+        assert list(tmp_path.iterdir()) == [], bad  # no results, no staging folder
