@@ -21,6 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .decision import SIZES, SYMBOLIC_CLAIM, investigation_chance
+from .jit import kernel
 from .population import (
     BOLD,
     EXCUSED,
@@ -50,45 +51,71 @@ class Events:
     value: np.ndarray  # value delivered by successful genuine innovation
 
 
+def tolerance_in_force(p) -> float:
+    """M3: fault tolerance as applied -- the rules' coverage times the credibility of their use."""
+    return p.fault_tolerance * p.tolerance_credibility
+
+
 def excuse_chance(preparation: np.ndarray, p) -> np.ndarray:
-    """M3: chance that an investigated honest failure is excused."""
-    return p.fault_tolerance * p.tolerance_credibility * preparation
+    """M3: chance that an investigated honest failure is excused (diligence is preparation)."""
+    return tolerance_in_force(p) * preparation
 
 
 def resolve(pop, p, action, decision, u_success, u_acc, u_verify, year: float) -> Events:
     """Draw the outcomes of this quarter's actions and write their consequences on ``pop``."""
-    bold = action == BOLD
-    attempted = bold | (action == INCREMENTAL)
-    p_success = np.where(bold, decision.success_chance_bold, decision.success_chance)
-    success = attempted & (u_success < p_success)
-    failed = attempted & ~success
-    p_inv = np.where(bold, investigation_chance(SIZES[1], p), investigation_chance(SIZES[0], p))
-    investigated = failed & (u_acc[0] < p_inv)
-    excused = investigated & (u_acc[1] < excuse_chance(decision.preparation, p))
-    sanctioned_innovator = investigated & ~excused
+    flags = np.zeros((8, pop.n), dtype=np.bool_)
+    value = np.zeros(pop.n)
+    _resolve_kernel(
+        action, decision.success_chance, decision.success_chance_bold, decision.preparation,
+        u_success, u_acc, u_verify, investigation_chance(SIZES[0], p),
+        investigation_chance(SIZES[1], p), tolerance_in_force(p),
+        p.verification_accuracy, p.routine_error_rate * p.accountability_intensity,
+        year + p.demerit_years, pop.innovation_record, pop.demerit_until, pop.n_sanctions,
+        pop.n_attempts, pop.n_successes, pop.attempts_year, pop.last_outcome, flags, value)
+    return Events(*flags, value)
 
-    symbolic = action == SYMBOLIC
-    detected = symbolic & (u_verify < p.verification_accuracy)
-    credited = symbolic & ~detected
-    routine_fault = ~attempted & (u_acc[2] < p.routine_error_rate * p.accountability_intensity)
-    sanctioned = sanctioned_innovator | detected | routine_fault
 
-    size = np.where(bold, SIZES[1], SIZES[0])
-    value = np.where(success, size, 0.0)
-    pop.innovation_record += value + SYMBOLIC_CLAIM * credited
-    pop.demerit_until[sanctioned] = year + p.demerit_years
-    pop.n_sanctions += sanctioned
-    pop.n_attempts += attempted
-    pop.n_successes += success
-    pop.attempts_year += attempted
-
-    outcome = np.full(pop.n, NONE, dtype=np.int8)
-    outcome[success] = SUCCESS
-    outcome[failed] = FAIL_UNNOTICED
-    outcome[excused] = EXCUSED
-    outcome[sanctioned] = SANCTIONED
-    outcome[credited] = SYM_CREDITED
-    outcome[detected] = SYM_DETECTED
-    pop.last_outcome[:] = outcome
-    return Events(attempted, success, investigated, excused, sanctioned_innovator, sanctioned,
-                  symbolic, detected, value)
+@kernel
+def _resolve_kernel(action, p_inc, p_bold, preparation, u_success, u_acc, u_verify, inv_inc,
+                    inv_bold, tolerance, verification, routine_fault_chance, demerit_until_year,
+                    record, demerit_until, n_sanctions, n_attempts, n_successes, attempts_year,
+                    last_outcome, flags, value):
+    """Cadre by cadre; ``flags`` rows are the boolean fields of ``Events`` in order."""
+    for i in range(action.size):
+        a = action[i]
+        bold = a == BOLD
+        attempted = bold or a == INCREMENTAL
+        success = investigated = excused = punished = detected = credited = False
+        outcome = NONE
+        if attempted:
+            success = u_success[i] < (p_bold[i] if bold else p_inc[i])
+            if success:
+                outcome = SUCCESS
+                value[i] = SIZES[1] if bold else SIZES[0]
+            else:
+                outcome = FAIL_UNNOTICED
+                investigated = u_acc[0, i] < (inv_bold if bold else inv_inc)
+                if investigated:
+                    # M3 (excuse_chance): covered, credibly applied, and prepared with diligence.
+                    excused = u_acc[1, i] < tolerance * preparation[i]
+                    punished = not excused
+                    outcome = EXCUSED if excused else SANCTIONED
+        elif a == SYMBOLIC:
+            detected = u_verify[i] < verification
+            credited = not detected
+            outcome = SYM_DETECTED if detected else SYM_CREDITED
+        sanctioned = punished or detected or (
+            not attempted and u_acc[2, i] < routine_fault_chance)
+        if sanctioned:
+            demerit_until[i] = demerit_until_year
+            n_sanctions[i] += 1
+            if outcome == NONE:
+                outcome = SANCTIONED
+        record[i] += value[i] + SYMBOLIC_CLAIM * credited
+        n_attempts[i] += attempted
+        n_successes[i] += success
+        attempts_year[i] += attempted
+        last_outcome[i] = outcome
+        flags[0, i], flags[1, i], flags[2, i] = attempted, success, investigated
+        flags[3, i], flags[4, i], flags[5, i] = excused, punished, sanctioned
+        flags[6, i], flags[7, i] = a == SYMBOLIC, detected

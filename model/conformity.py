@@ -10,14 +10,27 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
+
 
 def peer_share(pop, attempted: np.ndarray, n_units: int) -> np.ndarray:
     """Share of each cadre's unit colleagues (itself excluded) who innovated last quarter."""
-    active = pop.active
-    n_unit = np.bincount(pop.unit, weights=active, minlength=n_units + 1)
-    innov = np.bincount(pop.unit, weights=attempted & active, minlength=n_units + 1)
-    others = innov[pop.unit] - attempted
-    return others / np.maximum(n_unit[pop.unit] - 1.0, 1.0)
+    share = np.empty(pop.n)
+    _peer_share_kernel(pop.unit, pop.active, attempted, n_units, share)
+    return share
+
+
+@kernel
+def _peer_share_kernel(unit, active, attempted, n_units, share):
+    n_unit = np.zeros(n_units + 1)
+    innovators = np.zeros(n_units + 1)
+    for i in range(unit.size):
+        if active[i]:
+            n_unit[unit[i]] += 1.0
+            innovators[unit[i]] += attempted[i]
+    for i in range(unit.size):
+        others = innovators[unit[i]] - attempted[i]
+        share[i] = others / max(n_unit[unit[i]] - 1.0, 1.0)
 
 
 def pressure(pop, share: np.ndarray, p) -> np.ndarray:

@@ -25,6 +25,7 @@ from __future__ import annotations
 import numpy as np
 from scipy.special import expit
 
+from .jit import kernel
 from .population import BOLD, INCREMENTAL, NO_BARRIER, ROUTINE, SYMBOLIC
 
 #: Size of an incremental and of a bold innovation (M15); value and reward scale with size.
@@ -33,19 +34,9 @@ SIZES = (0.4, 1.0)
 SYMBOLIC_CLAIM = 1.0
 
 
-_SIZE_COLUMN = np.array(SIZES)[:, None]
-_ACTION_OF_BAND = np.array([INCREMENTAL, BOLD, SYMBOLIC, ROUTINE], dtype=np.int8)
-
-
 def success_chance(skill, preparation, size_index: int, p) -> np.ndarray:
     """M15: chance that a genuine innovation succeeds; bold and unprepared attempts fail more."""
     difficulty = p.base_difficulty + (p.boldness_difficulty if size_index == 1 else 0.0)
-    return expit(p.success_slope * (skill - difficulty)) * (0.5 + 0.5 * preparation)
-
-
-def _success_rows(skill, preparation, p) -> np.ndarray:
-    """``success_chance`` for both sizes at once, as a (2, n) array."""
-    difficulty = np.array([[p.base_difficulty], [p.base_difficulty + p.boldness_difficulty]])
     return expit(p.success_slope * (skill - difficulty)) * (0.5 + 0.5 * preparation)
 
 
@@ -70,9 +61,10 @@ class Decision:
         "gain_unaccustomed", "gain_unable",
     )
 
-    def __init__(self, **arrays):
-        for k in self.fields:
-            setattr(self, k, arrays[k])
+    def __init__(self, terms: np.ndarray | None = None, **arrays):
+        """From a (len(fields), n) array whose rows follow ``fields``, or from named arrays."""
+        for j, k in enumerate(self.fields):
+            setattr(self, k, terms[j] if terms is not None else arrays[k])
 
 
 def decide(pop, p, ctx, u_choice: np.ndarray):
@@ -80,69 +72,114 @@ def decide(pop, p, ctx, u_choice: np.ndarray):
 
     ``ctx`` carries this quarter's context arrays: ``time``, ``preparation``, ``stance``,
     ``conformity``, ``reward_unit`` (reward per unit size without career), ``career`` and
-    ``sanction_cost``. Both sizes of innovation are evaluated at once as rows of (2, n) arrays.
+    ``sanction_cost``. ``u_choice`` holds one uniform draw per cadre.
     """
-    size = _SIZE_COLUMN
-    beta = p.choice_sensitivity
-    prep, time = ctx.preparation, ctx.time
-    reward = ctx.reward_unit + ctx.career  # per unit of innovation size, paid on success
-    worth = size * (reward + pop.motivation)
-    fear_w = sanction_weight(pop.risk_aversion, p) * ctx.sanction_cost
-    custom = ctx.conformity + p.reinforcement_strength * pop.propensity
-    lead = p.leader_influence * ctx.stance
+    n = pop.n
+    terms = np.empty((len(Decision.fields), n))
+    action = np.empty(n, dtype=np.int8)
+    barrier = np.empty(n, dtype=np.int8)
+    inv = (investigation_chance(SIZES[0], p), investigation_chance(SIZES[1], p))
+    _decide_kernel(
+        pop.skill, pop.training_boost, pop.motivation, pop.risk_aversion, pop.propensity,
+        pop.perceived_tolerance, pop.stress, ctx.preparation, ctx.time, ctx.stance,
+        ctx.conformity, ctx.career, ctx.sanction_cost, u_choice,
+        float(ctx.reward_unit), p.choice_sensitivity, p.base_difficulty, p.boldness_difficulty,
+        p.success_slope, inv[0], inv[1], p.loss_aversion, p.reinforcement_strength,
+        p.leader_influence, p.effort_cost, p.busy_cost, p.stress_penalty,
+        p.verification_accuracy, p.integrity + p.symbolic_cost,
+        terms, action, barrier)
+    return action, Decision(terms), barrier
 
-    p_s = _success_rows(pop.skill_effective(), prep, p)
-    gain = p_s * worth
-    will = gain + (lead - p.effort_cost * size)
-    exposure = (1.0 - pop.perceived_tolerance * prep) * fear_w
-    inv = np.array([[investigation_chance(SIZES[0], p)], [investigation_chance(SIZES[1], p)]])
-    fear = (1.0 - p_s) * (inv * exposure)
-    able = -(p.busy_cost * size) * (1.0 - time) - p.stress_penalty * pop.stress
-    u = will + able - fear + custom
 
-    # Symbolic innovation (M14): credit if undetected, sanction if detected, a moral cost.
-    v = p.verification_accuracy
-    u_sym = (1.0 - v) * SYMBOLIC_CLAIM * reward - v * fear_w - (p.integrity + p.symbolic_cost)
-    e = np.exp(beta * u)
-    e_gen = e[0] + e[1]
-    e_other = 1.0 + np.exp(beta * u_sym)  # routine (utility 0) and symbolic
-    total = e_gen + e_other
-    p_inc, p_gen = e[0] / total, e_gen / total
-    p_sym = 1.0 - p_gen - 1.0 / total
+@kernel
+def _expit(x):
+    return 1.0 / (1.0 + np.exp(-x))
 
-    # Counterfactuals: remove one barrier at a time; exp(beta*(u + d)) = exp(beta*u)*exp(beta*d).
-    def share(e_rows):
-        g = e_rows[0] + e_rows[1]
-        return g / (g + e_other)
 
-    cf_afraid = share(e * np.exp(beta * fear))
-    lift = np.exp(-beta * np.minimum(lead, 0.0))  # a discouraging leader, removed
-    cf_unwilling = share(e * (np.exp(beta * p.effort_cost * size) * lift))
-    relief = e_gen * np.exp(-beta * np.minimum(custom, 0.0))
-    cf_custom = relief / (relief + e_other)
-    p_full = _success_rows(1.0, 1.0, p)
-    cf_unable = share(e * np.exp(beta * ((p_full - p_s) * worth - able)))
-    gains = np.stack([cf_afraid, cf_unwilling, cf_custom, cf_unable])
-    gains -= p_gen
+@kernel
+def _decide_kernel(skill, boost, motivation, risk_aversion, propensity, tolerance, stress,
+                   preparation, time, stance, conformity, career, sanction_cost, u_choice,
+                   reward_unit, beta, base_difficulty, boldness_difficulty, slope, inv_inc,
+                   inv_bold, loss_aversion, reinforcement_strength, leader_influence, effort_cost,
+                   busy_cost, stress_penalty, verification, moral_cost, terms, action, barrier):
+    """The utilities of the module docstring, the logit draw and the counterfactual barriers,
+    cadre by cadre; ``terms`` rows are ``Decision.fields`` in order."""
+    s_inc, s_bold = SIZES
+    d_inc, d_bold = base_difficulty, base_difficulty + boldness_difficulty
+    # Chance of success with full skill and full preparation (the "unable" counterfactual).
+    full_inc, full_bold = _expit(slope * (1.0 - d_inc)), _expit(slope * (1.0 - d_bold))
+    no_effort_inc, no_effort_bold = np.exp(beta * effort_cost * s_inc), np.exp(
+        beta * effort_cost * s_bold)
+    for i in range(skill.size):
+        prep = preparation[i]
+        skill_i = min(skill[i] + boost[i], 1.0)
+        p_inc = _expit(slope * (skill_i - d_inc)) * (0.5 + 0.5 * prep)
+        p_bold = _expit(slope * (skill_i - d_bold)) * (0.5 + 0.5 * prep)
+        reward = reward_unit + career[i]
+        worth_inc = s_inc * (reward + motivation[i])
+        worth_bold = s_bold * (reward + motivation[i])
+        fear_w = loss_aversion * (0.5 + risk_aversion[i]) * sanction_cost[i]
+        custom = conformity[i] + reinforcement_strength * propensity[i]
+        lead = leader_influence * stance[i]
+        gain_inc, gain_bold = p_inc * worth_inc, p_bold * worth_bold
+        will_inc = gain_inc + (lead - effort_cost * s_inc)
+        will_bold = gain_bold + (lead - effort_cost * s_bold)
+        exposure = (1.0 - tolerance[i] * prep) * fear_w
+        fear_inc = (1.0 - p_inc) * (inv_inc * exposure)
+        fear_bold = (1.0 - p_bold) * (inv_bold * exposure)
+        idle = 1.0 - time[i]
+        able_inc = -(busy_cost * s_inc) * idle - stress_penalty * stress[i]
+        able_bold = -(busy_cost * s_bold) * idle - stress_penalty * stress[i]
+        u_inc = will_inc + able_inc - fear_inc + custom
+        u_bold = will_bold + able_bold - fear_bold + custom
+        # Symbolic innovation (M14): credit if undetected, sanction if detected, a moral cost.
+        u_sym = ((1.0 - verification) * SYMBOLIC_CLAIM * reward - verification * fear_w
+                 - moral_cost)
+        e_inc, e_bold = np.exp(beta * u_inc), np.exp(beta * u_bold)
+        e_gen = e_inc + e_bold
+        e_other = 1.0 + np.exp(beta * u_sym)  # routine (utility 0) and symbolic
+        total = e_gen + e_other
+        pr_inc, pr_gen = e_inc / total, e_gen / total
+        pr_sym = 1.0 - pr_gen - 1.0 / total
 
-    # Draw the action: [0, p_inc) incremental, [p_inc, p_gen) bold, then symbolic, then routine.
-    band = ((u_choice >= p_inc).view(np.int8) + (u_choice >= p_gen).view(np.int8)
-            + (u_choice >= p_gen + p_sym).view(np.int8))
-    action = _ACTION_OF_BAND[band]
-    barrier = np.argmax(gains, axis=0).astype(np.int8)
-    barrier[band < 2] = NO_BARRIER
+        # Counterfactuals, one barrier removed at a time: exp(beta*(u + d)) = e * exp(beta*d).
+        g = e_inc * np.exp(beta * fear_inc) + e_bold * np.exp(beta * fear_bold)
+        gain_afraid = g / (g + e_other) - pr_gen
+        lift = np.exp(-beta * lead) if lead < 0.0 else 1.0  # a discouraging leader, removed
+        g = e_inc * (no_effort_inc * lift) + e_bold * (no_effort_bold * lift)
+        gain_unwilling = g / (g + e_other) - pr_gen
+        g = e_gen * np.exp(-beta * custom) if custom < 0.0 else e_gen
+        gain_unaccustomed = g / (g + e_other) - pr_gen
+        g = (e_inc * np.exp(beta * ((full_inc - p_inc) * worth_inc - able_inc))
+             + e_bold * np.exp(beta * ((full_bold - p_bold) * worth_bold - able_bold)))
+        gain_unable = g / (g + e_other) - pr_gen
 
-    bold = band == 1
-    decision = Decision(
-        success_chance=p_s[0], success_chance_bold=p_s[1],
-        expected_gain=np.where(bold, gain[1], gain[0]),
-        expected_sanction=np.where(bold, fear[1], fear[0]),
-        career_payoff=ctx.career, reward=reward,
-        willingness=np.where(bold, will[1], will[0]), conformity_pressure=custom,
-        ability_cost=np.where(bold, able[1], able[0]), leader_stance=ctx.stance,
-        preparation=prep, time_available=time, u_incremental=u[0], u_bold=u[1],
-        u_symbolic=u_sym, p_innovate=p_gen, p_symbolic=p_sym,
-        gain_afraid=gains[0], gain_unwilling=gains[1], gain_unaccustomed=gains[2],
-        gain_unable=gains[3],
-    )
-    return action, decision, barrier
+        # Draw: [0, p_inc) incremental, [p_inc, p_gen) bold, then symbolic, then routine.
+        u = u_choice[i]
+        band = (u >= pr_inc) + (u >= pr_gen) + (u >= pr_gen + pr_sym)
+        bold = band == 1
+        action[i] = (INCREMENTAL, BOLD, SYMBOLIC, ROUTINE)[band]
+        if band < 2:
+            barrier[i] = NO_BARRIER
+        else:  # the first of the largest gains, as argmax
+            best, b = gain_afraid, 0
+            if gain_unwilling > best:
+                best, b = gain_unwilling, 1
+            if gain_unaccustomed > best:
+                best, b = gain_unaccustomed, 2
+            if gain_unable > best:
+                b = 3
+            barrier[i] = b
+
+        terms[0, i], terms[1, i] = p_inc, p_bold
+        terms[2, i] = gain_bold if bold else gain_inc
+        terms[3, i] = fear_bold if bold else fear_inc
+        terms[4, i], terms[5, i] = career[i], reward
+        terms[6, i] = will_bold if bold else will_inc
+        terms[7, i] = custom
+        terms[8, i] = able_bold if bold else able_inc
+        terms[9, i], terms[10, i], terms[11, i] = stance[i], prep, time[i]
+        terms[12, i], terms[13, i], terms[14, i] = u_inc, u_bold, u_sym
+        terms[15, i], terms[16, i] = pr_gen, pr_sym
+        terms[17, i], terms[18, i] = gain_afraid, gain_unwilling
+        terms[19, i], terms[20, i] = gain_unaccustomed, gain_unable

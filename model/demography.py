@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
 from .organisation import COUNTY, STAFF, occupancy
 from .population import NO_BARRIER, ROUTINE, draw_traits
 
@@ -45,32 +46,49 @@ def recruit(pop, org, p, z: np.ndarray, u: np.ndarray, year: float) -> np.ndarra
     vac = np.maximum(org.capacity[:, STAFF] - occ[:, STAFF], 0)
     units = np.repeat(np.arange(org.capacity.shape[0]), vac)
     rows = np.flatnonzero(~pop.active)[: units.size]
-    units = units[: rows.size]
-    if not rows.size:
-        return rows
-    n_unit = np.maximum(np.bincount(pop.unit, weights=pop.active, minlength=org.n_units + 1), 1)
-    belief = np.bincount(pop.unit, weights=pop.perceived_tolerance * pop.active,
-                         minlength=org.n_units + 1) / n_unit
-    pop.active[rows] = True
-    pop.unit[rows], pop.rank[rows] = units, STAFF
-    pop.age[rows] = 22.0 + 8.0 * u[0, rows]
-    pop.tenure[rows] = pop.service[rows] = 0.0
-    draw_traits(pop, rows, p, z)
-    pop.perceived_tolerance[rows] = belief[units]
-    pop.routine_performance[rows] = 0.5
-    for name in ("training_boost", "propensity", "stress", "innovation_record", "attempts_year",
-                 "recent_innovation", "score"):
-        getattr(pop, name)[rows] = 0.0
-    for name in ("n_attempts", "n_successes", "n_sanctions", "n_promotions"):
-        getattr(pop, name)[rows] = 0
-    pop.demerit_until[rows] = year
-    pop.last_action[rows], pop.barrier[rows] = ROUTINE, NO_BARRIER
-    pop.last_outcome[rows] = 0
-    pop.ties[rows] = (u[1, rows, None] * pop.n * np.arange(1, pop.ties.shape[1] + 1)).astype(
-        np.int64) % pop.n
+    if rows.size:
+        _enter_kernel(rows, units[: rows.size], u, year, org.n_units, pop.active, pop.unit,
+                      pop.rank, pop.age, pop.tenure, pop.service, pop.perceived_tolerance,
+                      pop.routine_performance, pop.demerit_until, pop.ties, pop.barrier,
+                      (pop.training_boost, pop.propensity, pop.stress, pop.innovation_record,
+                       pop.attempts_year, pop.recent_innovation, pop.score),
+                      (pop.n_attempts, pop.n_successes, pop.n_sanctions, pop.n_promotions),
+                      (pop.last_action, pop.last_outcome))
+        draw_traits(pop, rows, p, z)
     return rows
 
 
+@kernel
+def _enter_kernel(rows, units, u, year, n_units, active, unit, rank, age, tenure, service,
+                  tolerance, routine, demerit_until, ties, barrier, zero_floats, zero_counts,
+                  zero_codes):
+    """A recruit's starting state; the ``zero_*`` columns start at 0 (memories, stress,
+    counters; last action routine, no outcome yet)."""
+    # Socialisation: a recruit takes on the mean belief of its unit's serving cadres.
+    n_unit, belief = np.zeros(n_units + 1), np.zeros(n_units + 1)
+    for i in range(active.size):
+        if active[i]:
+            n_unit[unit[i]] += 1.0
+            belief[unit[i]] += tolerance[i]
+    n = active.size
+    for k in range(rows.size):
+        i, home = rows[k], units[k]
+        active[i], unit[i], rank[i] = True, home, STAFF
+        age[i] = 22.0 + 8.0 * u[0, i]
+        tenure[i] = service[i] = 0.0
+        tolerance[i] = belief[home] / max(n_unit[home], 1.0)
+        routine[i] = 0.5
+        demerit_until[i] = year
+        for t in range(ties.shape[1]):  # random acquaintances anywhere in the county
+            ties[i, t] = int(u[1, i] * n * (t + 1)) % n
+        barrier[i] = NO_BARRIER
+        for column in zero_floats:
+            column[i] = 0.0
+        for column in zero_counts:
+            column[i] = 0
+        for column in zero_codes:
+            column[i] = ROUTINE  # = 0, also "no outcome"
+    return rows
 def rotate(pop, org, p, u_move: np.ndarray, keys: np.ndarray, leaders: np.ndarray) -> np.ndarray:
     """Swap the units of a random ``rotation_rate`` share of cadres within each rank."""
     moved = np.zeros(pop.n, dtype=bool)

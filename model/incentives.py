@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
+
 
 def honour_target(p) -> float:
     """The credibility honours settle at, given the material reward that backs them."""
@@ -33,10 +35,23 @@ def career_payoff(pop, eligible: np.ndarray, p) -> np.ndarray:
     Only the ambitious and the still eligible care; the weight of innovation in appraisal sets how
     much a recorded innovation counts.
     """
-    return p.career_value * pop.ambition * eligible * p.promotion_innovation_weight
+    out = np.empty(pop.n)
+    _career_kernel(pop.ambition, eligible, p.career_value, p.promotion_innovation_weight, 0.0,
+                   out)
+    return out
 
 
 def sanction_cost(pop, eligible: np.ndarray, p) -> np.ndarray:
     """The cost of one sanction: its severity plus the career lost while promotion is barred."""
-    career_loss = p.career_value * pop.ambition * eligible * (p.demerit_years / 5.0)
-    return p.sanction_severity + career_loss
+    out = np.empty(pop.n)
+    _career_kernel(pop.ambition, eligible, p.career_value, p.demerit_years / 5.0,
+                   p.sanction_severity, out)
+    return out
+
+
+@kernel
+def _career_kernel(ambition, eligible, career_value, factor, base, out):
+    """``base + career_value * ambition * eligible * factor``, cadre by cadre."""
+    for i in range(ambition.size):
+        career = career_value * ambition[i] if eligible[i] else 0.0
+        out[i] = base + career * factor

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
 from .organisation import COUNTY, HEAD
 
 
@@ -30,12 +31,26 @@ def stance_of(pop, rows: np.ndarray) -> np.ndarray:
 def subordinate_stance(pop, leaders: np.ndarray, county_unit: int) -> np.ndarray:
     """The stance each cadre sees from above: its unit head's, or for heads and county leaders the
     county leadership's mean stance."""
-    county = np.flatnonzero(pop.active & (pop.rank == COUNTY))
-    county_stance = float(stance_of(pop, county).mean()) if county.size else 0.0
-    unit_stance = np.zeros(leaders.size)
-    has = leaders >= 0
-    unit_stance[has] = stance_of(pop, leaders[has])
-    unit_stance[county_unit] = county_stance
-    seen = unit_stance[pop.unit]
-    seen[pop.rank >= HEAD] = county_stance
+    seen = np.empty(pop.n)
+    _stance_kernel(pop.active, pop.rank, pop.unit, pop.recent_innovation, pop.risk_aversion,
+                   leaders, county_unit, seen)
     return seen
+
+
+@kernel
+def _stance_kernel(active, rank, unit, recent_innovation, risk_aversion, leaders, county_unit,
+                   seen):
+    total, count = 0.0, 0
+    for i in range(active.size):
+        if active[i] and rank[i] == COUNTY:
+            total += min(recent_innovation[i] / 4.0, 1.0) - risk_aversion[i]
+            count += 1
+    county_stance = total / count if count else 0.0
+    unit_stance = np.zeros(leaders.size)
+    for u in range(leaders.size):
+        head = leaders[u]
+        if head >= 0:
+            unit_stance[u] = min(recent_innovation[head] / 4.0, 1.0) - risk_aversion[head]
+    unit_stance[county_unit] = county_stance
+    for i in range(active.size):
+        seen[i] = county_stance if rank[i] >= HEAD else unit_stance[unit[i]]

@@ -41,6 +41,7 @@ from . import (
     workload,
 )
 from .agents import CadreAgent
+from .jit import kernel
 from .organisation import build_organisation
 from .parameters import ParameterError, validate
 from .population import BOLD, COLUMNS, INCREMENTAL, NO_BARRIER, ROUTINE, populate
@@ -109,7 +110,7 @@ class CadreModel(mesa.Model):
         self._initial_stress()
 
         with _gc_paused():
-            self._agent_of_row = [CadreAgent(self, row) for row in range(pop.n)]
+            self._agent_of_row = CadreAgent.enrol(self, list(range(pop.n)))
         # The decision terms at the start (no action taken yet) give explain() and the barriers.
         ctx = self._context(0.0)
         _, self.decision, barrier = decision.decide(pop, self.p, ctx, np.ones(pop.n))
@@ -206,11 +207,8 @@ class CadreModel(mesa.Model):
     def _update_routine_performance(self, action, skill: np.ndarray) -> None:
         """Appraised routine work: skill and inspection pressure raise it; innovating takes time
         from it (so strict management can raise compliance while lowering innovation)."""
-        pop, p = self.population, self.p
-        distracted = (action == INCREMENTAL) * 0.05 + (action == BOLD) * 0.1
-        target = (0.3 + 0.4 * skill + 0.3 * p.accountability_intensity
-                  - distracted)
-        pop.routine_performance += ROUTINE_ADJUST * (target - pop.routine_performance)
+        _routine_kernel(self.population.routine_performance, action, skill,
+                        self.p.accountability_intensity)
 
     def _year_end(self, year: float) -> None:
         pop, p, org, rng = self.population, self.p, self.organisation, self.rngs
@@ -239,8 +237,9 @@ class CadreModel(mesa.Model):
             self._retire_agents(np.flatnonzero(was_active & ~pop.active))
             recruits = demography.recruit(pop, self.organisation, self.p,
                                           rng.standard_normal((5, n)), rng.random((2, n)), year)
-            for row in recruits.tolist():
-                self._agent_of_row[row] = CadreAgent(self, row)
+            rows = recruits.tolist()
+            for row, agent in zip(rows, CadreAgent.enrol(self, rows), strict=True):
+                self._agent_of_row[row] = agent
         return recruits
 
     def _retire_agents(self, rows: np.ndarray) -> None:
@@ -248,10 +247,12 @@ class CadreModel(mesa.Model):
         if not rows.size:
             return
         pop = self.population
-        table = {name: getattr(pop, name)[rows].tolist() for name in COLUMNS}
-        for i, row in enumerate(rows.tolist()):
-            self._agent_of_row[row].leave(table, i)
+        table = {name: getattr(pop, name)[rows] for name in COLUMNS}
+        leaving = []
+        for row in rows.tolist():
+            leaving.append(self._agent_of_row[row])
             self._agent_of_row[row] = None
+        CadreAgent.retire(self, leaving, table)
 
     # ------------------------------------------------------------------ tables
     def agent_table(self):
@@ -263,3 +264,11 @@ class CadreModel(mesa.Model):
         data = {"cadre": [self._agent_of_row[r].unique_id for r in rows]}
         data.update({name: getattr(pop, name)[rows] for name in COLUMNS if name != "active"})
         return pd.DataFrame(data)
+
+
+@kernel
+def _routine_kernel(performance, action, skill, accountability):
+    for i in range(performance.size):
+        distracted = 0.05 if action[i] == INCREMENTAL else (0.1 if action[i] == BOLD else 0.0)
+        target = 0.3 + 0.4 * skill[i] + 0.3 * accountability - distracted
+        performance[i] += ROUTINE_ADJUST * (target - performance[i])

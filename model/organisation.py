@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .jit import kernel
 from .parameters import ParameterError
 
 STAFF, DEPUTY, HEAD, COUNTY = 0, 1, 2, 3
@@ -74,8 +75,11 @@ def build_organisation(n_cadres: int, p, rng: np.random.Generator) -> Organisati
     return Organisation(n_units=n_units, n_townships=n_town, capacity=cap, unit_load=load)
 
 
-def occupancy(unit: np.ndarray, rank: np.ndarray, active: np.ndarray, n_units: int) -> np.ndarray:
+@kernel
+def occupancy(unit, rank, active, n_units):
     """Count of active cadres per (unit, rank), shaped like ``capacity``."""
-    idx = unit[active] * N_RANKS + rank[active]
-    counts = np.bincount(idx, minlength=(n_units + 1) * N_RANKS)
-    return counts.reshape(n_units + 1, N_RANKS)
+    counts = np.zeros((n_units + 1, N_RANKS), dtype=np.int64)
+    for i in range(unit.size):
+        if active[i]:
+            counts[unit[i], rank[i]] += 1
+    return counts

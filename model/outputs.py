@@ -9,6 +9,7 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from .jit import kernel
 from .population import INCREMENTAL, SYMBOLIC
 
 OUTPUTS: dict[str, str] = {
@@ -43,48 +44,82 @@ OUTPUTS: dict[str, str] = {
 def compute(pop, action, events, barrier, state, skill=None) -> dict[str, float]:
     """All outputs for the current step as plain floats (``skill``: the cadres' effective
     skill, when the caller has it already)."""
-    active = pop.active
-    n = max(int(np.count_nonzero(active)), 1)
-    out = {}
-    attempts = int(np.count_nonzero(events.attempted)) if events is not None else 0
-    out["innovation_rate"] = attempts / n
-    if events is not None:
-        investigated = int(np.count_nonzero(events.investigated))
-        out["success_rate"] = int(np.count_nonzero(events.success)) / attempts if attempts else 0.0
-        out["symbolic_rate"] = int(np.count_nonzero(action == SYMBOLIC)) / n
-        out["sanction_rate"] = int(np.count_nonzero(events.sanctioned)) / n
-        out["excused_rate"] = (int(np.count_nonzero(events.excused)) / investigated
-                               if investigated else 0.0)
-        out["value_delivered"] = float(events.value.sum())
-        out["bold_share"] = (1.0 - int(np.count_nonzero(action == INCREMENTAL)) / attempts
-                             if attempts else 0.0)
+    if skill is None:
+        skill = pop.skill_effective()
+    stats = np.zeros(_N_STATS)
+    if events is None:  # at construction: nobody has acted yet
+        _count_kernel(pop.active, barrier, skill, pop.risk_aversion, pop.ambition, pop.stress,
+                      pop.perceived_tolerance, pop.routine_performance, state["stance"],
+                      action, _NO_EVENTS, _NO_EVENTS, _NO_EVENTS, _NO_EVENTS, _NO_EVENTS,
+                      _NO_VALUE, False, stats)
     else:
-        for k in ("success_rate", "symbolic_rate", "sanction_rate", "excused_rate",
-                  "value_delivered", "bold_share"):
-            out[k] = 0.0
-    counts = np.bincount(barrier[active] + 1, minlength=5)
-    for k, name in enumerate(("afraid", "unwilling", "unaccustomed", "unable")):
-        out[f"barrier_{name}"] = counts[k + 1] / n
-
-    def mean(x):
-        # A masked sum, not a dot product: BLAS threads fight over the cores in parallel sweeps.
-        return float(np.add.reduce(x, where=active)) / n
-
-    out["mean_skill"] = mean(pop.skill_effective() if skill is None else skill)
-    out["mean_risk_aversion"] = mean(pop.risk_aversion)
-    out["mean_ambition"] = mean(pop.ambition)
-    out["mean_stress"] = mean(pop.stress)
-    out["perceived_tolerance"] = mean(pop.perceived_tolerance)
-    out["routine_performance"] = mean(pop.routine_performance)
-    out["leader_support"] = mean(state["stance"])
-    out["promotions"] = float(state["promotions"])
-    out["demotions"] = float(state["demotions"])
-    out["innovator_share_promoted"] = state["innovator_share_promoted"]
-    out["innovator_share"] = state["innovator_share"]
-    out["cumulative_value"] = state["cumulative_value"]
-    out["honour_value"] = state["honour_value"]
-    out["n_active"] = float(n)
+        _count_kernel(pop.active, barrier, skill, pop.risk_aversion, pop.ambition, pop.stress,
+                      pop.perceived_tolerance, pop.routine_performance, state["stance"],
+                      action, events.attempted, events.success, events.investigated,
+                      events.excused, events.sanctioned, events.value, True, stats)
+    (n, attempts, successes, investigated, excused, sanctioned, symbolic, incremental, value,
+     afraid, unwilling, unaccustomed, unable, *sums) = stats.tolist()
+    n = max(n, 1.0)
+    out = {
+        "innovation_rate": attempts / n,
+        "success_rate": successes / attempts if attempts else 0.0,
+        "symbolic_rate": symbolic / n,
+        "sanction_rate": sanctioned / n,
+        "excused_rate": excused / investigated if investigated else 0.0,
+        "barrier_afraid": afraid / n,
+        "barrier_unwilling": unwilling / n,
+        "barrier_unaccustomed": unaccustomed / n,
+        "barrier_unable": unable / n,
+        "value_delivered": value,
+        "bold_share": 1.0 - incremental / attempts if attempts else 0.0,
+        "promotions": float(state["promotions"]),
+        "demotions": float(state["demotions"]),
+        "innovator_share_promoted": state["innovator_share_promoted"],
+        "innovator_share": state["innovator_share"],
+        "cumulative_value": state["cumulative_value"],
+        "honour_value": state["honour_value"],
+        "n_active": n,
+    }
+    for name, total in zip(_MEANS, sums, strict=True):
+        out[name] = total / n
     return {k: out[k] for k in OUTPUTS}
+
+
+#: Means over serving cadres, in the order of the kernel's sums.
+_MEANS = ("mean_skill", "mean_risk_aversion", "mean_ambition", "mean_stress",
+          "perceived_tolerance", "routine_performance", "leader_support")
+_N_STATS = 13 + len(_MEANS)
+_NO_EVENTS = np.zeros(0, dtype=np.bool_)
+_NO_VALUE = np.zeros(0)
+
+
+@kernel
+def _count_kernel(active, barrier, skill, risk_aversion, ambition, stress, tolerance, routine,
+                  stance, action, attempted, success, investigated, excused, sanctioned, value,
+                  acted, stats):
+    """One pass over the cadres: counts of events (all rows), of barriers and sums of states
+    (serving cadres); the layout of ``stats`` is unpacked in ``compute``."""
+    for i in range(active.size):
+        if acted:
+            stats[1] += attempted[i]
+            stats[2] += success[i]
+            stats[3] += investigated[i]
+            stats[4] += excused[i]
+            stats[5] += sanctioned[i]
+            stats[6] += action[i] == SYMBOLIC
+            stats[7] += action[i] == INCREMENTAL
+            stats[8] += value[i]
+        if active[i]:
+            stats[0] += 1.0
+            if barrier[i] >= 0:
+                stats[9 + barrier[i]] += 1.0
+            stats[13] += skill[i]
+            stats[14] += risk_aversion[i]
+            stats[15] += ambition[i]
+            stats[16] += stress[i]
+            stats[17] += tolerance[i]
+            stats[18] += routine[i]
+            stats[19] += stance[i]
 
 
 class OutputCollector(mesa.DataCollector):

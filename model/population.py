@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
 from .organisation import COUNTY, DEPUTY, HEAD, N_RANKS, STAFF, Organisation
 
 # Actions (M1, M15) and the outcome of the last action.
@@ -79,12 +80,24 @@ def clipped_normal(mean: float, sd: float, z: np.ndarray, lo=0.01, hi=0.99) -> n
 
 
 def draw_traits(pop: Population, rows: np.ndarray, p, z: np.ndarray) -> None:
-    """Individual traits for ``rows`` from a (5, n) block of standard normal draws."""
-    pop.risk_aversion[rows] = clipped_normal(p.risk_aversion_mean, p.risk_aversion_sd, z[0, rows])
-    pop.ambition[rows] = clipped_normal(p.ambition_mean, 0.2, z[1, rows])
-    pop.skill[rows] = clipped_normal(p.skill_mean, p.skill_sd, z[2, rows])
-    pop.conformity_threshold[rows] = clipped_normal(p.conformity_threshold_mean, 0.1, z[3, rows])
-    pop.motivation[rows] = clipped_normal(p.intrinsic_motivation, 0.2, z[4, rows], 0.0, 2.0)
+    """Individual traits for ``rows`` from a (5, n) block of standard normal draws, each a
+    ``clipped_normal``."""
+    _traits_kernel(rows, z, p.risk_aversion_mean, p.risk_aversion_sd, p.ambition_mean,
+                   p.skill_mean, p.skill_sd, p.conformity_threshold_mean, p.intrinsic_motivation,
+                   pop.risk_aversion, pop.ambition, pop.skill, pop.conformity_threshold,
+                   pop.motivation)
+
+
+@kernel
+def _traits_kernel(rows, z, risk_mean, risk_sd, ambition_mean, skill_mean, skill_sd,
+                   threshold_mean, motivation_mean, risk_aversion, ambition, skill, threshold,
+                   motivation):
+    for i in rows:
+        risk_aversion[i] = min(max(risk_mean + risk_sd * z[0, i], 0.01), 0.99)
+        ambition[i] = min(max(ambition_mean + 0.2 * z[1, i], 0.01), 0.99)
+        skill[i] = min(max(skill_mean + skill_sd * z[2, i], 0.01), 0.99)
+        threshold[i] = min(max(threshold_mean + 0.1 * z[3, i], 0.01), 0.99)
+        motivation[i] = min(max(motivation_mean + 0.2 * z[4, i], 0.0), 2.0)
 
 
 def populate(org: Organisation, p, rng: np.random.Generator) -> Population:

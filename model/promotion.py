@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
 from .organisation import COUNTY, N_RANKS, STAFF, occupancy
 
 MIN_YEARS_IN_RANK = 2.0
@@ -29,44 +30,121 @@ PROMOTION_LIFT = 0.5  # share of the gap to full ambition a promotion restores
 
 def eligible(pop, p, year: float) -> np.ndarray:
     """M8: who may be promoted this year."""
-    return (pop.active & (pop.rank < COUNTY) & (pop.age < p.promotion_age_limit)
-            & (pop.tenure >= MIN_YEARS_IN_RANK) & (pop.demerit_until <= year))
+    out = np.empty(pop.n, dtype=np.bool_)
+    _eligible_kernel(pop.active, pop.rank, pop.age, pop.tenure, pop.demerit_until,
+                     p.promotion_age_limit, year, out)
+    return out
 
 
-def _z_by_rank(x: np.ndarray, rank: np.ndarray, active: np.ndarray) -> np.ndarray:
-    w = active.astype(np.float64)
-    n = np.maximum(np.bincount(rank, weights=w, minlength=N_RANKS), 1.0)
-    mean = np.bincount(rank, weights=x * w, minlength=N_RANKS) / n
-    var = np.bincount(rank, weights=(x - mean[rank]) ** 2 * w, minlength=N_RANKS) / n
-    sd = np.sqrt(var)
-    return (x - mean[rank]) / np.where(sd > 0, sd, 1.0)[rank]
+@kernel
+def _eligible_kernel(active, rank, age, tenure, demerit_until, age_limit, year, out):
+    for i in range(active.size):
+        out[i] = (active[i] and rank[i] < COUNTY and age[i] < age_limit
+                  and tenure[i] >= MIN_YEARS_IN_RANK and demerit_until[i] <= year)
+
+
+@kernel
+def _z_by_rank(x, rank, active):
+    """x as z-scores among the serving cadres of each rank."""
+    n, mean, var = np.zeros(N_RANKS), np.zeros(N_RANKS), np.zeros(N_RANKS)
+    for i in range(x.size):
+        if active[i]:
+            n[rank[i]] += 1.0
+            mean[rank[i]] += x[i]
+    for r in range(N_RANKS):
+        n[r] = max(n[r], 1.0)
+        mean[r] /= n[r]
+    for i in range(x.size):
+        if active[i]:
+            var[rank[i]] += (x[i] - mean[rank[i]]) ** 2
+    sd = np.sqrt(var / n)
+    for r in range(N_RANKS):
+        if not sd[r] > 0:
+            sd[r] = 1.0
+    z = np.empty(x.size)
+    for i in range(x.size):
+        z[i] = (x[i] - mean[rank[i]]) / sd[rank[i]]
+    return z
 
 
 def appraise(pop, p, noise: np.ndarray, year: float) -> np.ndarray:
     """M5: the yearly appraisal score of every cadre (higher is better)."""
-    a, r = pop.active, pop.rank
-    w_i, w_s = p.promotion_innovation_weight, p.promotion_seniority_weight
-    score = (w_i * _z_by_rank(pop.innovation_record, r, a)
-             + (1.0 - w_i) * ((1.0 - w_s) * _z_by_rank(pop.routine_performance, r, a)
-                              + w_s * _z_by_rank(pop.service, r, a))
-             + p.evaluation_noise * noise
-             - p.sanction_severity * (pop.demerit_until > year))
-    pop.score[:] = score
-    return score
+    _appraise_kernel(pop.active, pop.rank, pop.innovation_record, pop.routine_performance,
+                     pop.service, pop.demerit_until, noise, year, p.promotion_innovation_weight,
+                     p.promotion_seniority_weight, p.evaluation_noise, p.sanction_severity,
+                     pop.score)
+    return pop.score.copy()
 
 
-def _vacant_units(cap: np.ndarray, occ: np.ndarray, rank: int, township: np.ndarray) -> np.ndarray:
+@kernel
+def _appraise_kernel(active, rank, record, routine, service, demerit_until, noise, year, w_i,
+                     w_s, noise_sd, severity, score):
+    z_record = _z_by_rank(record, rank, active)
+    z_routine = _z_by_rank(routine, rank, active)
+    z_service = _z_by_rank(service, rank, active)
+    for i in range(active.size):
+        score[i] = (w_i * z_record[i]
+                    + (1.0 - w_i) * ((1.0 - w_s) * z_routine[i] + w_s * z_service[i])
+                    + noise_sd * noise[i]
+                    - severity * (demerit_until[i] > year))
+
+
+@kernel
+def _vacant_units(cap, occ, rank, township):
     """Unit of each vacant post of ``rank``, county departments first."""
-    vac = np.maximum(cap[:, rank] - occ[:, rank], 0)
-    units = np.repeat(np.arange(cap.shape[0]), vac)
-    return units[np.argsort(township[units], kind="stable")]
+    units = []
+    for first_townships in (False, True):
+        for u in range(cap.shape[0]):
+            if township[u] == first_townships:
+                for _ in range(cap[u, rank] - occ[u, rank]):
+                    units.append(u)
+    return np.array(units, dtype=np.int64)
 
 
-def _bottom(mask: np.ndarray, score: np.ndarray, share: float) -> np.ndarray:
-    """Rows of the lowest-scoring ``share`` of ``mask``."""
-    idx = np.flatnonzero(mask)
-    k = int(round(share * idx.size))
-    return idx[np.argsort(score[idx], kind="stable")[:k]] if k else idx[:0]
+@kernel
+def _bottom(active, rank, r, score, share):
+    """Rows of the lowest-scoring ``share`` of the serving cadres of rank ``r``."""
+    idx = np.flatnonzero(active & (rank == r)) if share > 0 else np.zeros(0, dtype=np.int64)
+    k = int(np.rint(share * idx.size))
+    return idx[np.argsort(score[idx], kind="mergesort")[:k]]
+
+
+@kernel
+def _cascade(active, rank, unit, tenure, n_promotions, score, can_rise, cap, township,
+             demotion_rate, promoted):
+    """Dismissal and demotion of the bottom ``demotion_rate`` of each rank, and promotion of
+    the best eligible cadres of the rank below into every vacancy, top rank first. Returns
+    (demoted, dismissed) counts."""
+    n_units = cap.shape[0] - 1
+    dismissed = _bottom(active, rank, STAFF, score, demotion_rate)
+    active[dismissed] = False
+    n_demoted = 0
+    for r in range(COUNTY, STAFF, -1):
+        pending = _bottom(active, rank, r, score, demotion_rate)
+        active[pending] = False  # off their post while the cascade runs
+        vacant = _vacant_units(cap, occupancy(unit, rank, active, n_units), r, township)
+        cand = np.flatnonzero(can_rise & active & (rank == r - 1))
+        cand = cand[np.argsort(-score[cand], kind="mergesort")][: vacant.size]
+        for k in range(cand.size):
+            c = cand[k]
+            rank[c], unit[c], tenure[c] = r, vacant[k], 0.0
+            n_promotions[c] += 1
+            promoted[c] = True
+        # Demoted cadres take posts freed one rank below; any left over keep their rank.
+        below = _vacant_units(cap, occupancy(unit, rank, active, n_units), r - 1, township)
+        n_down = min(pending.size, below.size)
+        for k in range(n_down):
+            c = pending[k]
+            rank[c], unit[c], tenure[c], active[c] = r - 1, below[k], 0.0, True
+        if pending.size > n_down:
+            back = pending[n_down:]
+            again = _vacant_units(cap, occupancy(unit, rank, active, n_units), r, township)
+            if again.size < back.size:  # cannot happen: they left posts of rank r
+                raise RuntimeError("demotion cascade: no post left for a cadre kept in rank")
+            for k in range(back.size):
+                unit[back[k]], active[back[k]] = again[k], True
+        n_demoted += n_down
+    return n_demoted, dismissed.size
 
 
 def annual_personnel(pop, org, p, year: float, noise: np.ndarray) -> dict:
@@ -80,30 +158,9 @@ def annual_personnel(pop, org, p, year: float, noise: np.ndarray) -> dict:
     innovator = pop.attempts_year > 0
     promoted = np.zeros(pop.n, dtype=bool)
 
-    dismissed = _bottom(pop.active & (pop.rank == STAFF), score, p.demotion_rate)
-    pop.active[dismissed] = False
-    n_demoted = 0
-    for r in range(COUNTY, STAFF, -1):
-        pending = _bottom(pop.active & (pop.rank == r), score, p.demotion_rate)
-        pop.active[pending] = False  # off their post while the cascade runs
-        occ = occupancy(pop.unit, pop.rank, pop.active, org.n_units)
-        vacant = _vacant_units(cap, occ, r, township)
-        cand = np.flatnonzero(can_rise & pop.active & (pop.rank == r - 1))
-        cand = cand[np.argsort(-score[cand], kind="stable")][: vacant.size]
-        pop.rank[cand], pop.unit[cand], pop.tenure[cand] = r, vacant[: cand.size], 0.0
-        pop.n_promotions[cand] += 1
-        promoted[cand] = True
-        # Demoted cadres take posts freed one rank below; any left over keep their rank.
-        occ = occupancy(pop.unit, pop.rank, pop.active, org.n_units)
-        below = _vacant_units(cap, occ, r - 1, township)
-        down, back = pending[: below.size], pending[below.size:]
-        pop.rank[down], pop.unit[down], pop.tenure[down] = r - 1, below[: down.size], 0.0
-        pop.active[down] = True
-        if back.size:
-            occ = occupancy(pop.unit, pop.rank, pop.active, org.n_units)
-            pop.unit[back] = _vacant_units(cap, occ, r, township)[: back.size]
-            pop.active[back] = True
-        n_demoted += down.size
+    n_demoted, n_dismissed = _cascade(pop.active, pop.rank, pop.unit, pop.tenure,
+                                      pop.n_promotions, score, can_rise, cap, township,
+                                      p.demotion_rate, promoted)
 
     # M8: passed over or past the age limit, ambition fades; a promotion revives it.
     passed_over = can_rise & ~promoted
@@ -114,7 +171,7 @@ def annual_personnel(pop, org, p, year: float, noise: np.ndarray) -> dict:
     n_promoted = int(promoted.sum())
     stats = {
         "promotions": n_promoted,
-        "demotions": n_demoted + int(dismissed.size),
+        "demotions": n_demoted + n_dismissed,
         "innovator_share_promoted": float(innovator[promoted].mean()) if n_promoted else 0.0,
         "promoted_innovators": promoted & innovator,
     }

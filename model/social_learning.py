@@ -16,32 +16,60 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
+
 
 def observed(pop, event: np.ndarray, n_units: int, county_visibility: float) -> np.ndarray:
     """How many cases of ``event`` each cadre sees: unit, cross-unit ties and county news."""
-    by_unit = np.bincount(pop.unit, weights=event, minlength=n_units + 1)
-    seen = by_unit[pop.unit] + event[pop.ties].sum(axis=1)
-    if county_visibility > 0:
-        seen += county_visibility * by_unit.sum()
+    seen = np.empty(pop.n)
+    _observed_kernel(pop.unit, pop.ties, event, n_units, county_visibility, seen)
     return seen
+
+
+@kernel
+def _observed_kernel(unit, ties, event, n_units, county_visibility, seen):
+    by_unit = np.zeros(n_units + 1)
+    for i in range(unit.size):
+        by_unit[unit[i]] += event[i]
+    county = county_visibility * by_unit.sum() if county_visibility > 0 else 0.0
+    for i in range(unit.size):
+        via_ties = 0.0
+        for k in range(ties.shape[1]):
+            via_ties += event[ties[i, k]]
+        seen[i] = by_unit[unit[i]] + via_ties + county
 
 
 def update_beliefs(pop, favourable: np.ndarray, unfavourable: np.ndarray, n_units: int,
                    p) -> None:
     """Revise ``perceived_tolerance`` from observed favourable and unfavourable cases."""
+    _update_kernel(pop.unit, pop.ties, favourable, unfavourable, n_units, p.county_visibility,
+                   p.sanction_salience, np.log(1.0 - p.social_learning_rate),
+                   pop.perceived_tolerance)
+
+
+@kernel
+def _update_kernel(unit, ties, favourable, unfavourable, n_units, county_visibility, salience,
+                   log_keep, belief):
+    """With k weighted cases seen, a share q favourable: move a fraction 1 - (1 - rate)**k of the
+    way to q (computed as 1 - exp(k * log(1 - rate)))."""
     if not (favourable.any() or unfavourable.any()):
         return
-    pos = observed(pop, favourable.astype(np.float64), n_units, p.county_visibility)
-    neg = p.sanction_salience * observed(pop, unfavourable.astype(np.float64), n_units,
-                                         p.county_visibility)
-    total = pos + neg
-    weight = 1.0 - np.power(1.0 - p.social_learning_rate, total)
-    target = np.divide(pos, total, out=pop.perceived_tolerance.copy(), where=total > 0)
-    pop.perceived_tolerance += weight * (target - pop.perceived_tolerance)
+    pos, neg = np.empty(unit.size), np.empty(unit.size)
+    _observed_kernel(unit, ties, favourable, n_units, county_visibility, pos)
+    _observed_kernel(unit, ties, unfavourable, n_units, county_visibility, neg)
+    for i in range(unit.size):
+        total = pos[i] + salience * neg[i]
+        if total > 0:
+            belief[i] += (1.0 - np.exp(total * log_keep)) * (pos[i] / total - belief[i])
 
 
 def reinforce(pop, success: np.ndarray, punished: np.ndarray, p) -> None:
     """M17: own outcomes move the propensity to innovate again."""
-    signal = success.astype(np.float64) - punished
-    pop.propensity *= p.reinforcement_memory
-    pop.propensity += (1.0 - p.reinforcement_memory) * signal
+    _reinforce_kernel(pop.propensity, success, punished, p.reinforcement_memory)
+
+
+@kernel
+def _reinforce_kernel(propensity, success, punished, memory):
+    for i in range(propensity.size):
+        signal = (1.0 if success[i] else 0.0) - (1.0 if punished[i] else 0.0)
+        propensity[i] = propensity[i] * memory + (1.0 - memory) * signal

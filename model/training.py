@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
+
 CONSOLIDATION = 0.5  # share of the training boost made lasting by one attempt
 REFERENCE_CLASS, REFERENCE_DAYS = 30.0, 7.0  # the course the training_effect refers to
 
@@ -30,33 +32,62 @@ def course_gain(p) -> float:
 
 def train(pop, p, u_train: np.ndarray, u_class: np.ndarray, tie_slot: int) -> np.ndarray:
     """Send this quarter's trainees on a course; returns the boolean mask of trainees."""
-    trainees = pop.active & (u_train < p.training_coverage / 4.0)
-    idx = np.flatnonzero(trainees)
-    if idx.size:
-        gain = min(course_gain(p), 1.0)
-        pop.training_boost[idx] += gain * (1.0 - pop.skill_effective()[idx])
-        # Classmates: trainees seated in random order; each befriends its neighbour.
-        order = idx[np.argsort(u_class[idx], kind="stable")]
-        pop.ties[order[1:], tie_slot] = order[:-1]
-        pop.ties[order[0], tie_slot] = order[-1]
+    trainees = np.zeros(pop.n, dtype=np.bool_)
+    _train_kernel(pop.active, pop.skill, pop.training_boost, pop.ties, u_train, u_class,
+                  p.training_coverage / 4.0, min(course_gain(p), 1.0), tie_slot, trainees)
     return trainees
+
+
+@kernel
+def _train_kernel(active, skill, boost, ties, u_train, u_class, share, gain, tie_slot, trainees):
+    idx = np.flatnonzero(active & (u_train < share))
+    if idx.size == 0:
+        return
+    for i in idx:
+        trainees[i] = True
+        boost[i] += gain * (1.0 - min(skill[i] + boost[i], 1.0))
+    # Classmates: trainees seated in random order; each befriends its neighbour.
+    order = idx[np.argsort(u_class[idx], kind="mergesort")]
+    for k in range(1, order.size):
+        ties[order[k], tie_slot] = order[k - 1]
+    ties[order[0], tie_slot] = order[-1]
 
 
 def practise(pop, p, attempted: np.ndarray, success: np.ndarray, support: np.ndarray,
              n_units: int) -> None:
     """Learning by doing, from peers, consolidation and fading of training, and decay of skill."""
-    room = (1.0 - pop.skill) * (1.0 - 0.5 * pop.stress)
-    succ_unit = np.bincount(pop.unit, weights=success, minlength=n_units + 1)
-    peers = np.minimum((succ_unit[pop.unit] - success) / 3.0, 1.0)
-    pop.skill += p.learning_by_doing * attempted * room + p.peer_learning * peers * room
-    pop.skill -= p.skill_decay * pop.skill * ~attempted
-    moved = CONSOLIDATION * pop.training_boost * attempted
-    pop.skill += moved
-    pop.training_boost -= moved
-    pop.training_boost *= 1.0 - p.transfer_decay * (1.0 - support)
-    np.clip(pop.skill, 0.0, 1.0, out=pop.skill)
+    _practise_kernel(pop.unit, pop.skill, pop.training_boost, pop.stress, attempted, success,
+                     support, n_units, p.learning_by_doing, p.peer_learning, p.skill_decay,
+                     p.transfer_decay)
+
+
+@kernel
+def _practise_kernel(unit, skill, boost, stress, attempted, success, support, n_units,
+                     learning_by_doing, peer_learning, skill_decay, transfer_decay):
+    succ_unit = np.zeros(n_units + 1)
+    for i in range(unit.size):
+        succ_unit[unit[i]] += success[i]
+    for i in range(unit.size):
+        room = (1.0 - skill[i]) * (1.0 - 0.5 * stress[i])
+        # Successful colleagues teach; three of them are as good as it gets.
+        peers = min((succ_unit[unit[i]] - success[i]) / 3.0, 1.0)
+        s = skill[i] + (learning_by_doing * attempted[i] * room + peer_learning * peers * room)
+        if not attempted[i]:
+            s -= skill_decay * s
+        moved = CONSOLIDATION * boost[i] * attempted[i]
+        s += moved
+        boost[i] = (boost[i] - moved) * (1.0 - transfer_decay * (1.0 - support[i]))
+        skill[i] = min(max(s, 0.0), 1.0)
 
 
 def transfer_support(p, stance: np.ndarray) -> np.ndarray:
     """Workplace support for using what was trained: follow-up policy plus a supportive leader."""
-    return np.clip(p.transfer_support + 0.5 * np.maximum(stance, 0.0), 0.0, 1.0)
+    out = np.empty(stance.size)
+    _support_kernel(stance, p.transfer_support, out)
+    return out
+
+
+@kernel
+def _support_kernel(stance, policy, out):
+    for i in range(stance.size):
+        out[i] = min(max(policy + 0.5 * max(stance[i], 0.0), 0.0), 1.0)

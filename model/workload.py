@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from .jit import kernel
+
 SANCTION_STRESS = 0.3  # stress added by a sanction
 
 
@@ -37,6 +39,15 @@ def stress_target(total_load: np.ndarray, p) -> np.ndarray:
 
 def update_stress(pop, total_load: np.ndarray, sanctioned: np.ndarray, p) -> None:
     """Stress relaxes towards its target and rises with a sanction."""
-    pop.stress += p.stress_rate * (stress_target(total_load, p) - pop.stress)
-    pop.stress += SANCTION_STRESS * sanctioned
-    np.clip(pop.stress, 0.0, 1.0, out=pop.stress)
+    _stress_kernel(pop.stress, total_load, sanctioned, p.stress_rate, p.stress_threshold,
+                   max(1.0 - p.stress_threshold, 1e-6))
+
+
+@kernel
+def _stress_kernel(stress, total_load, sanctioned, rate, threshold, span):
+    for i in range(stress.size):
+        target = min(max((total_load[i] - threshold) / span, 0.0), 1.0)  # stress_target
+        s = stress[i] + rate * (target - stress[i])
+        if sanctioned[i]:
+            s += SANCTION_STRESS
+        stress[i] = min(max(s, 0.0), 1.0)
