@@ -10,6 +10,7 @@ import mesa
 import numpy as np
 
 from model import CadreModel
+from model.model import gc_paused
 from model.outputs import OUTPUTS
 
 #: Outputs that count events per step; summarised as a yearly mean rather than a level.
@@ -51,21 +52,29 @@ def run_model(params: dict, seed: int, n_steps: int, n_cadres: int = 1000,
         ``{"series": {output: array of n_steps + 1 values}, "summary": {output: float}}``;
         element 0 of each series is the state at construction.
     """
-    m = CadreModel(seed=seed, n_cadres=n_cadres, policy_schedule=policy_schedule, **params)
-    try:
-        for _ in range(n_steps):
-            m.step()
-        names = list(OUTPUTS) if outputs is None else list(outputs)
-        series = {k: np.asarray(m.datacollector.model_vars[k], dtype=np.float64) for k in names}
-    finally:
-        release(m)
+    # The collector would only traverse the live agents again and again (about a tenth of a
+    # 100,000-cadre run); the finished model is freed by reference counting (release).
+    with gc_paused():
+        m = CadreModel(seed=seed, n_cadres=n_cadres, policy_schedule=policy_schedule, **params)
+        try:
+            for _ in range(n_steps):
+                m.step()
+            names = list(OUTPUTS) if outputs is None else list(outputs)
+            series = {k: np.asarray(m.datacollector.model_vars[k], dtype=np.float64)
+                      for k in names}
+        finally:
+            release(m)
     return {"series": series, "summary": summarise(series)}
 
 
 def release(model) -> None:
     """Let a finished model be freed: Mesa 3.3.1 counts agent ids in a class-level dict keyed by
     model (``Agent._ids``), which otherwise keeps every model and its agents alive -- about 1 MB
-    per 1,000-cadre run in a long sweep or notebook."""
+    per 1,000-cadre run in a long sweep or notebook. The model's agents are dropped too, so that
+    reference counting frees them at once rather than the cyclic garbage collector later (which
+    cost ~1.5 ms per 1,000-cadre run in sweeps)."""
     ids = getattr(mesa.Agent, "_ids", None)
     if isinstance(ids, dict):
         ids.pop(model, None)
+    if isinstance(model, CadreModel):
+        model.dispose()

@@ -70,17 +70,19 @@ def resolve(pop, p, action, decision, u_success, u_acc, u_verify, year: float) -
         u_success, u_acc, u_verify, investigation_chance(SIZES[0], p),
         investigation_chance(SIZES[1], p), tolerance_in_force(p),
         p.verification_accuracy, p.routine_error_rate * p.accountability_intensity,
-        year + p.demerit_years, pop.innovation_record, pop.demerit_until, pop.n_sanctions,
-        pop.n_attempts, pop.n_successes, pop.attempts_year, pop.last_outcome, flags, value)
+        year + p.demerit_years, pop.active, pop.innovation_record, pop.demerit_until,
+        pop.n_sanctions, pop.n_attempts, pop.n_successes, pop.attempts_year,
+        pop.recent_innovation, pop.last_outcome, flags, value)
     return Events(*flags, value)
 
 
 @kernel
 def _resolve_kernel(action, p_inc, p_bold, preparation, u_success, u_acc, u_verify, inv_inc,
                     inv_bold, tolerance, verification, routine_fault_chance, demerit_until_year,
-                    record, demerit_until, n_sanctions, n_attempts, n_successes, attempts_year,
-                    last_outcome, flags, value):
-    """Cadre by cadre; ``flags`` rows are the boolean fields of ``Events`` in order."""
+                    active, record, demerit_until, n_sanctions, n_attempts, n_successes,
+                    attempts_year, recent_innovation, last_outcome, flags, value):
+    """Cadre by cadre; ``flags`` rows are the boolean fields of ``Events`` in order. Also keeps
+    ``recent_innovation``, the genuine attempts discounted by a quarter each quarter (M9)."""
     for i in range(action.size):
         a = action[i]
         bold = a == BOLD
@@ -105,7 +107,7 @@ def _resolve_kernel(action, p_inc, p_bold, preparation, u_success, u_acc, u_veri
             credited = not detected
             outcome = SYM_DETECTED if detected else SYM_CREDITED
         sanctioned = punished or detected or (
-            not attempted and u_acc[2, i] < routine_fault_chance)
+            not attempted and u_acc[2, i] < routine_fault_chance and active[i])
         if sanctioned:
             demerit_until[i] = demerit_until_year
             n_sanctions[i] += 1
@@ -115,6 +117,7 @@ def _resolve_kernel(action, p_inc, p_bold, preparation, u_success, u_acc, u_veri
         n_attempts[i] += attempted
         n_successes[i] += success
         attempts_year[i] += attempted
+        recent_innovation[i] = recent_innovation[i] * 0.75 + attempted
         last_outcome[i] = outcome
         flags[0, i], flags[1, i], flags[2, i] = attempted, success, investigated
         flags[3, i], flags[4, i], flags[5, i] = excused, punished, sanctioned

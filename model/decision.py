@@ -72,7 +72,8 @@ def decide(pop, p, ctx, u_choice: np.ndarray):
 
     ``ctx`` carries this quarter's context arrays: ``time``, ``preparation``, ``stance``,
     ``conformity``, ``reward_unit`` (reward per unit size without career), ``career`` and
-    ``sanction_cost``. ``u_choice`` holds one uniform draw per cadre.
+    ``sanction_cost``. ``u_choice`` holds one uniform draw per cadre. Vacant rows (no serving
+    cadre) do routine work and have no barrier.
     """
     n = pop.n
     terms = np.empty((len(Decision.fields), n))
@@ -80,8 +81,8 @@ def decide(pop, p, ctx, u_choice: np.ndarray):
     barrier = np.empty(n, dtype=np.int8)
     inv = (investigation_chance(SIZES[0], p), investigation_chance(SIZES[1], p))
     _decide_kernel(
-        pop.skill, pop.training_boost, pop.motivation, pop.risk_aversion, pop.propensity,
-        pop.perceived_tolerance, pop.stress, ctx.preparation, ctx.time, ctx.stance,
+        pop.active, pop.skill, pop.training_boost, pop.motivation, pop.risk_aversion,
+        pop.propensity, pop.perceived_tolerance, pop.stress, ctx.preparation, ctx.time, ctx.stance,
         ctx.conformity, ctx.career, ctx.sanction_cost, u_choice,
         float(ctx.reward_unit), p.choice_sensitivity, p.base_difficulty, p.boldness_difficulty,
         p.success_slope, inv[0], inv[1], p.loss_aversion, p.reinforcement_strength,
@@ -97,7 +98,7 @@ def _expit(x):
 
 
 @kernel
-def _decide_kernel(skill, boost, motivation, risk_aversion, propensity, tolerance, stress,
+def _decide_kernel(active, skill, boost, motivation, risk_aversion, propensity, tolerance, stress,
                    preparation, time, stance, conformity, career, sanction_cost, u_choice,
                    reward_unit, beta, base_difficulty, boldness_difficulty, slope, inv_inc,
                    inv_bold, loss_aversion, reinforcement_strength, leader_influence, effort_cost,
@@ -159,7 +160,9 @@ def _decide_kernel(skill, boost, motivation, risk_aversion, propensity, toleranc
         band = (u >= pr_inc) + (u >= pr_gen) + (u >= pr_gen + pr_sym)
         bold = band == 1
         action[i] = (INCREMENTAL, BOLD, SYMBOLIC, ROUTINE)[band]
-        if band < 2:
+        if not active[i]:
+            action[i], barrier[i] = ROUTINE, NO_BARRIER
+        elif band < 2:
             barrier[i] = NO_BARRIER
         else:  # the first of the largest gains, as argmax
             best, b = gain_afraid, 0

@@ -44,7 +44,7 @@ from .agents import CadreAgent
 from .jit import kernel
 from .organisation import build_organisation
 from .parameters import ParameterError, validate
-from .population import BOLD, COLUMNS, INCREMENTAL, NO_BARRIER, ROUTINE, populate
+from .population import BOLD, COLUMNS, INCREMENTAL, populate
 from .rng import fresh_seed, make_streams
 from .schedule import PolicySchedule, parse_schedule
 
@@ -53,10 +53,11 @@ ROUTINE_ADJUST = 0.25  # speed at which appraised routine performance follows cu
 
 
 @contextmanager
-def _gc_paused():
+def gc_paused():
     """Pause the cyclic garbage collector while many agents are created or removed at once:
     each Mesa agent is registered in weak-key dictionaries, and collections triggered by those
-    allocations would otherwise traverse every live agent again and again."""
+    allocations would otherwise traverse every live agent again and again. (A model makes no
+    cyclic garbage while it runs: leavers are freed by reference counting.)"""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
@@ -109,12 +110,11 @@ class CadreModel(mesa.Model):
         self._time_budget = None  # see _time_budget_now
         self._initial_stress()
 
-        with _gc_paused():
+        with gc_paused():
             self._agent_of_row = CadreAgent.enrol(self, list(range(pop.n)))
         # The decision terms at the start (no action taken yet) give explain() and the barriers.
         ctx = self._context(0.0)
-        _, self.decision, barrier = decision.decide(pop, self.p, ctx, np.ones(pop.n))
-        pop.barrier[:] = np.where(pop.active, barrier, NO_BARRIER)
+        _, self.decision, pop.barrier[:] = decision.decide(pop, self.p, ctx, np.ones(pop.n))
         self.outputs = outputs.compute(pop, pop.last_action, None, pop.barrier, self._state(ctx))
         self.datacollector = outputs.OutputCollector()
         self.datacollector.collect(self)
@@ -168,19 +168,15 @@ class CadreModel(mesa.Model):
         self.honour_value = incentives.update_honour_value(self.honour_value, p)
         ctx = self._context(year)
 
-        action, self.decision, barrier = decision.decide(pop, p, ctx, rng["choice"].random(n))
-        action[~pop.active] = ROUTINE
-        pop.barrier[:] = np.where(pop.active, barrier, NO_BARRIER)
+        action, self.decision, pop.barrier[:] = decision.decide(pop, p, ctx,
+                                                                rng["choice"].random(n))
         pop.last_action[:] = action
 
         ev = accountability.resolve(pop, p, action, self.decision, rng["outcome"].random(n),
                                     rng["accountability"].random((3, n)),
                                     rng["verification"].random(n), year)
-        ev.sanctioned &= pop.active
         self.cumulative_value += float(ev.value.sum())
         self._attempted = ev.attempted
-        pop.recent_innovation *= 0.75
-        pop.recent_innovation += ev.attempted
 
         social_learning.update_beliefs(pop, ev.excused, ev.sanctioned_innovator, self.n_units, p)
         social_learning.reinforce(pop, ev.success, ev.sanctioned_innovator, p)
@@ -233,7 +229,7 @@ class CadreModel(mesa.Model):
         """Leavers' agents leave; recruits fill vacant staff posts as new agents."""
         pop, rng = self.population, self.rngs["demography"]
         n = pop.n
-        with _gc_paused():
+        with gc_paused():
             self._retire_agents(np.flatnonzero(was_active & ~pop.active))
             recruits = demography.recruit(pop, self.organisation, self.p,
                                           rng.standard_normal((5, n)), rng.random((2, n)), year)
@@ -253,6 +249,13 @@ class CadreModel(mesa.Model):
             leaving.append(self._agent_of_row[row])
             self._agent_of_row[row] = None
         CadreAgent.retire(self, leaving, table)
+
+    def dispose(self) -> None:
+        """Drop every agent of a finished model, so that they are freed at once by reference
+        counting (agents and model refer to each other). The model cannot be used afterwards."""
+        self._agent_of_row = []
+        self._agents.clear()  # Mesa's hard references; its agent sets hold weak ones
+        self.running = False
 
     # ------------------------------------------------------------------ tables
     def agent_table(self):
