@@ -156,7 +156,15 @@ def _dask(tasks, fn, workers, scheduler, cluster, cluster_config, log):
         # allowed failures), and the rerun returns exactly what the lost one would have.
         futures = {client.submit(fn, task, key=f"cadresim-chunk-{task['key']}"): task["chunk"]
                    for task in tasks}
-        for fut in as_completed(futures):
+        # On this client's loop: as_completed would otherwise use the process's default client,
+        # which need not be ours (a notebook's own Client), and its futures then fail to wait.
+        done = as_completed(futures, loop=client.loop)
+        for fut in done:
+            if fut.status in ("pending", "lost"):
+                # Finished, but its result was held by a worker that died before we fetched it:
+                # the scheduler runs it again; wait for that run instead.
+                done.add(fut)
+                continue
             chunk = futures.pop(fut)
             try:
                 result = fut.result()
