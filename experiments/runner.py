@@ -37,7 +37,8 @@ def summarise(series: dict[str, np.ndarray]) -> dict[str, float]:
 
 
 def run_model(params: dict, seed: int, n_steps: int, n_cadres: int = 1000,
-              policy_schedule: list | None = None, outputs=None) -> dict:
+              policy_schedule: list | None = None, outputs=None,
+              with_agents: bool = False) -> dict:
     """Run one model and return its results as plain data.
 
     Args:
@@ -47,6 +48,8 @@ def run_model(params: dict, seed: int, n_steps: int, n_cadres: int = 1000,
         n_cadres: size of the county.
         policy_schedule: scheduled parameter changes (see ``model.schedule``).
         outputs: names of outputs to return (default: all).
+        with_agents: also create the Mesa agents (not needed for outputs, which are identical
+            either way; sweep workers hold no agent-level data).
 
     Returns:
         ``{"series": {output: array of n_steps + 1 values}, "summary": {output: float}}``;
@@ -55,7 +58,8 @@ def run_model(params: dict, seed: int, n_steps: int, n_cadres: int = 1000,
     # The collector would only traverse the live agents again and again (about a tenth of a
     # 100,000-cadre run); the finished model is freed by reference counting (release).
     with gc_paused():
-        m = CadreModel(seed=seed, n_cadres=n_cadres, policy_schedule=policy_schedule, **params)
+        m = CadreModel(seed=seed, n_cadres=n_cadres, policy_schedule=policy_schedule,
+                       with_agents=with_agents, **params)
         try:
             for _ in range(n_steps):
                 m.step()

@@ -75,11 +75,16 @@ class CadreModel(mesa.Model):
         n_cadres: number of posts (and cadres) in the county.
         policy_schedule: parameter changes during the run, e.g.
             ``[{"year": 5, "set": {"fault_tolerance": 0.8}, "phase_in_years": 2}]``.
+        with_agents: create a Mesa agent per cadre (default). Runs that only read the model's
+            outputs -- every sweep and replicate goes through ``experiments.run_model`` -- skip
+            them: the agents are views on the population's columns, so the cadres, the
+            mechanisms and every output are exactly the same, only ``model.agents``,
+            ``explain()`` and ``agent_table()`` are unavailable.
         **parameters: any declared parameter (see ``model.PARAMETERS``) by name.
     """
 
     def __init__(self, seed: int | None = None, n_cadres: int = 1000,
-                 policy_schedule: list | None = None, **parameters):
+                 policy_schedule: list | None = None, with_agents: bool = True, **parameters):
         if seed is None:
             seed = fresh_seed()
         super().__init__(seed=seed)
@@ -110,8 +115,10 @@ class CadreModel(mesa.Model):
         self._time_budget = None  # see _time_budget_now
         self._initial_stress()
 
-        with gc_paused():
-            self._agent_of_row = CadreAgent.enrol(self, list(range(pop.n)))
+        self._agent_of_row: list | None = None
+        if with_agents:
+            with gc_paused():
+                self._agent_of_row = CadreAgent.enrol(self, list(range(pop.n)))
         # The decision terms at the start (no action taken yet) give explain() and the barriers.
         ctx = self._context(0.0)
         _, self.decision, pop.barrier[:] = decision.decide(pop, self.p, ctx, np.ones(pop.n))
@@ -230,9 +237,12 @@ class CadreModel(mesa.Model):
         pop, rng = self.population, self.rngs["demography"]
         n = pop.n
         with gc_paused():
-            self._retire_agents(np.flatnonzero(was_active & ~pop.active))
+            if self._agent_of_row is not None:
+                self._retire_agents(np.flatnonzero(was_active & ~pop.active))
             recruits = demography.recruit(pop, self.organisation, self.p,
                                           rng.standard_normal((5, n)), rng.random((2, n)), year)
+            if self._agent_of_row is None:
+                return recruits
             rows = recruits.tolist()
             for row, agent in zip(rows, CadreAgent.enrol(self, rows), strict=True):
                 self._agent_of_row[row] = agent
@@ -253,7 +263,7 @@ class CadreModel(mesa.Model):
     def dispose(self) -> None:
         """Drop every agent of a finished model, so that they are freed at once by reference
         counting (agents and model refer to each other). The model cannot be used afterwards."""
-        self._agent_of_row = []
+        self._agent_of_row = None
         self._agents.clear()  # Mesa's hard references; its agent sets hold weak ones
         self.running = False
 
@@ -262,6 +272,9 @@ class CadreModel(mesa.Model):
         """A pandas DataFrame of every serving cadre's state (one row per cadre)."""
         import pandas as pd
 
+        if self._agent_of_row is None:
+            raise RuntimeError("this model has no agents (with_agents=False or disposed); "
+                               "build it with agents to list its cadres")
         pop = self.population
         rows = np.flatnonzero(pop.active)
         data = {"cadre": [self._agent_of_row[r].unique_id for r in rows]}

@@ -91,6 +91,33 @@ def test_agents_are_real_mesa_agents_viewing_their_rows():
     assert len({x.unique_id for x in agents}) == len(agents)
 
 
+def test_without_agents_the_run_is_the_same():
+    """Agents are views: a model built without them (as sweeps run it) gives identical data."""
+    with_agents = run(seed=6, steps=16, n_cadres=300)
+    bare = run(seed=6, steps=16, n_cadres=300, with_agents=False)
+    assert series(bare).equals(series(with_agents))
+    for name in ("skill", "unit", "rank", "perceived_tolerance", "ties"):
+        np.testing.assert_array_equal(getattr(bare.population, name),
+                                      getattr(with_agents.population, name))
+    assert len(bare.agents) == 0 and len(with_agents.agents) > 0
+    with pytest.raises(RuntimeError, match="no agents"):
+        bare.agent_table()
+
+
+def test_disposed_model_frees_its_agents():
+    import gc
+    import weakref
+
+    m = run(steps=4)
+    probe = weakref.ref(next(iter(m.agents)))
+    gc.disable()  # freed by reference counting, not by the cyclic collector
+    try:
+        m.dispose()
+        assert probe() is None and len(m.agents) == 0
+    finally:
+        gc.enable()
+
+
 def test_leavers_keep_their_last_state():
     m = run(steps=16, n_cadres=300)
     live = {a.unique_id for a in m.agents}
