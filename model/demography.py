@@ -15,7 +15,7 @@ import numpy as np
 
 from .jit import kernel
 from .organisation import COUNTY, STAFF, occupancy
-from .population import NO_BARRIER, ROUTINE, draw_traits
+from .population import NO_BARRIER, draw_traits
 
 QUARTER = 0.25
 
@@ -86,9 +86,10 @@ def _enter_kernel(rows, units, u, year, n_units, active, unit, rank, age, tenure
             column[i] = 0.0
         for column in zero_counts:
             column[i] = 0
-        for column in zero_codes:
-            column[i] = ROUTINE  # = 0, also "no outcome"
-    return rows
+        for column in zero_codes:  # last action ROUTINE, last outcome NONE: both code 0
+            column[i] = 0
+
+
 def rotate(pop, org, p, u_move: np.ndarray, keys: np.ndarray, leaders: np.ndarray) -> np.ndarray:
     """Swap the units of a random ``rotation_rate`` share of cadres within each rank."""
     moved = np.zeros(pop.n, dtype=bool)
