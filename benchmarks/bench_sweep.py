@@ -1,6 +1,6 @@
 """Benchmark of the sweep engines (issue 5).
 
-    python benchmarks/bench_sweep.py            # everything (about 5 minutes on 2 cores)
+    python benchmarks/bench_sweep.py            # everything (about 6 minutes on 2 cores)
     python benchmarks/bench_sweep.py --quick    # smaller sweeps, no repeats
 
 Reports, on this machine:
@@ -13,8 +13,9 @@ Reports, on this machine:
 2. **Engine overhead per task and per run**: many tiny runs, one per chunk, on each engine, with
    one worker; overhead = (engine time - start-up - the same runs in a bare loop) / runs. At the
    default chunk size (about 4 s of runs) this overhead is shared by the runs of a chunk.
-3. **A full Sobol sweep of all levers** (N = 1024, 2 replicates, no second order:
-   N (D + 2) 2 runs, D = number of levers): runs / (2-worker throughput).
+3. **A full Sobol sweep of all levers** (N = 1024, 2 replicates, no second order; the design
+   ``cadresim sensitivity -N 1024 -R 2`` runs, with its mechanism-group rows): runs / (2-worker
+   throughput).
 
 The machine is shared: the load average is printed beside the numbers; quote medians of repeats.
 """
@@ -145,10 +146,16 @@ def main() -> None:
     args = ap.parse_args()
     report = {"cpus": len(os.sched_getaffinity(0)), "load_avg_start": os.getloadavg()}
     report["overhead"] = over = overhead(100 if args.quick else 300)
-    report["efficiency"] = eff = efficiency(16 if args.quick else 160, 1 if args.quick else 3)
+    # Long enough (about 30 s on one worker) that the pool's start-up is not the story.
+    report["efficiency"] = eff = efficiency(16 if args.quick else 600, 1 if args.quick else 3)
+    # The design `cadresim sensitivity -N 1024 -R 2` runs (parameter and group rows).
+    from experiments.sensitivity import Plan, build_problem, parse_outputs
+
     d = len(names("lever"))
-    runs = 1024 * (d + 2) * 2
-    full = lever_design(runs // 2, 2, 80, 1000)
+    plan = Plan(method="sobol", samples=1024, replicates=2, problem=build_problem("levers"),
+                outputs=parse_outputs(None), years=20, seed=0)
+    full = plan.sweep_design(plan.design())
+    runs = full.n_runs
     per_chunk = plan_chunk_rows(full) * full.replicates
     report["default_chunk_full_runs"] = {
         "runs_per_chunk": per_chunk,
