@@ -63,8 +63,19 @@ class Decision:
 
     def __init__(self, terms: np.ndarray | None = None, **arrays):
         """From a (len(fields), n) array whose rows follow ``fields``, or from named arrays."""
-        for j, k in enumerate(self.fields):
-            setattr(self, k, terms[j] if terms is not None else arrays[k])
+        if terms is None:
+            terms = np.stack([np.asarray(arrays[k], dtype=np.float64) for k in self.fields])
+        self._terms = terms
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # A field is a row of the terms array, looked up when asked for (most never are).
+        try:
+            return self._terms[_FIELD_ROW[name]]
+        except KeyError:
+            raise AttributeError(f"Decision has no term {name!r}") from None
+
+
+_FIELD_ROW = {name: j for j, name in enumerate(Decision.fields)}
 
 
 def decide(pop, p, ctx, u_choice: np.ndarray):
