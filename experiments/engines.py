@@ -93,10 +93,15 @@ def _local(tasks, fn, workers):
         pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx)
         try:
             while todo or running:
-                while todo and len(running) < window:
+                while todo and len(running) < window and not broken:
                     task = todo.pop()
-                    running[pool.submit(fn, task)] = task
-                finished, _ = wait(running, return_when=FIRST_COMPLETED)
+                    try:
+                        running[pool.submit(fn, task)] = task
+                    except BrokenProcessPool:  # a worker died since the last harvest
+                        todo.append(task)
+                        broken = True
+                finished, _ = (set(), None) if broken else wait(running,
+                                                                 return_when=FIRST_COMPLETED)
                 for fut in finished:
                     task = running.pop(fut)
                     try:
