@@ -3,7 +3,7 @@
 Every state variable of ``population.COLUMNS`` is an attribute that reads and writes the agent's
 row, so ``model.agents.select(lambda a: a.rank == 2)``, ``model.agents.agg("skill", np.mean)``,
 ``groupby("unit")`` and agent reporters work as Mesa users expect, while the model itself updates
-all cadres at once in vectorised passes.
+all cadres at once in compiled passes over the columns.
 """
 
 from __future__ import annotations

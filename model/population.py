@@ -1,8 +1,8 @@
 """The cadres' state, held as columns: one NumPy array per state variable, one row per cadre.
 
 Rows are post-holders: a row whose cadre retires or leaves is inactive until a recruit takes it.
-Every mechanism reads and writes these arrays in vectorised passes; ``CadreAgent`` objects are thin
-views on their row (see agents.py).
+Every mechanism reads and writes these arrays in passes over all cadres (compiled, see jit.py);
+``CadreAgent`` objects are thin views on their row (see agents.py).
 """
 
 from __future__ import annotations
