@@ -92,17 +92,24 @@ def _enter_kernel(rows, units, u, year, n_units, active, unit, rank, age, tenure
 
 def rotate(pop, org, p, u_move: np.ndarray, keys: np.ndarray, leaders: np.ndarray) -> np.ndarray:
     """Swap the units of a random ``rotation_rate`` share of cadres within each rank."""
-    moved = np.zeros(pop.n, dtype=bool)
-    if p.rotation_rate <= 0:
-        return moved
+    moved = np.zeros(pop.n, dtype=np.bool_)
+    if p.rotation_rate > 0:
+        _rotate_kernel(pop.active, pop.rank, pop.unit, pop.ties, u_move, keys, leaders,
+                       p.rotation_rate, moved)
+    return moved
+
+
+@kernel
+def _rotate_kernel(active, rank, unit, ties, u_move, keys, leaders, rate, moved):
     for r in range(STAFF, COUNTY):
-        movers = np.flatnonzero(pop.active & (pop.rank == r) & (u_move < p.rotation_rate))
+        movers = np.flatnonzero(active & (rank == r) & (u_move < rate))
         if movers.size < 2:
             continue
-        old = pop.unit[movers]
-        pop.unit[movers] = old[np.argsort(keys[movers], kind="stable")]
-        former_head = leaders[old]
-        keep = (former_head >= 0) & (former_head != movers)  # a rotated head keeps no self-tie
-        pop.ties[movers[keep], 0] = former_head[keep]
-        moved[movers] = pop.unit[movers] != old
-    return moved
+        old = unit[movers]
+        shuffled = old[np.argsort(keys[movers], kind="mergesort")]  # a random permutation
+        for k in range(movers.size):
+            i, head = movers[k], leaders[old[k]]
+            unit[i] = shuffled[k]
+            if head >= 0 and head != i:  # a tie to the former head; a rotated head keeps none
+                ties[i, 0] = head
+            moved[i] = shuffled[k] != old[k]
