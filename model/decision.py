@@ -23,7 +23,6 @@ full time and no stress (fear kept as believed).
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import expit
 
 from .jit import kernel
 from .population import BOLD, INCREMENTAL, NO_BARRIER, ROUTINE, SYMBOLIC
@@ -37,7 +36,13 @@ SYMBOLIC_CLAIM = 1.0
 def success_chance(skill, preparation, size_index: int, p) -> np.ndarray:
     """M15: chance that a genuine innovation succeeds; bold and unprepared attempts fail more."""
     difficulty = p.base_difficulty + (p.boldness_difficulty if size_index == 1 else 0.0)
-    return expit(p.success_slope * (skill - difficulty)) * (0.5 + 0.5 * preparation)
+    return _chance(skill, preparation, p.success_slope, difficulty)
+
+
+@kernel
+def _chance(skill, preparation, slope, difficulty):
+    """``success_chance`` for scalars (inside the decision loop) or arrays."""
+    return 1.0 / (1.0 + np.exp(-(slope * (skill - difficulty)))) * (0.5 + 0.5 * preparation)
 
 
 def investigation_chance(size: float, p) -> float:
@@ -104,11 +109,6 @@ def decide(pop, p, ctx, u_choice: np.ndarray):
 
 
 @kernel
-def _expit(x):
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-@kernel
 def _decide_kernel(active, skill, boost, motivation, risk_aversion, propensity, tolerance, stress,
                    preparation, time, stance, conformity, career, sanction_cost, u_choice,
                    reward_unit, beta, base_difficulty, boldness_difficulty, slope, inv_inc,
@@ -119,14 +119,14 @@ def _decide_kernel(active, skill, boost, motivation, risk_aversion, propensity, 
     s_inc, s_bold = SIZES
     d_inc, d_bold = base_difficulty, base_difficulty + boldness_difficulty
     # Chance of success with full skill and full preparation (the "unable" counterfactual).
-    full_inc, full_bold = _expit(slope * (1.0 - d_inc)), _expit(slope * (1.0 - d_bold))
+    full_inc, full_bold = _chance(1.0, 1.0, slope, d_inc), _chance(1.0, 1.0, slope, d_bold)
     no_effort_inc, no_effort_bold = np.exp(beta * effort_cost * s_inc), np.exp(
         beta * effort_cost * s_bold)
     for i in range(skill.size):
         prep = preparation[i]
         skill_i = min(skill[i] + boost[i], 1.0)
-        p_inc = _expit(slope * (skill_i - d_inc)) * (0.5 + 0.5 * prep)
-        p_bold = _expit(slope * (skill_i - d_bold)) * (0.5 + 0.5 * prep)
+        p_inc = _chance(skill_i, prep, slope, d_inc)
+        p_bold = _chance(skill_i, prep, slope, d_bold)
         reward = reward_unit + career[i]
         worth_inc = s_inc * (reward + motivation[i])
         worth_bold = s_bold * (reward + motivation[i])

@@ -34,19 +34,29 @@ def preparation(time: np.ndarray, p) -> np.ndarray:
 
 def stress_target(total_load: np.ndarray, p) -> np.ndarray:
     """The stress a sustained load leads to."""
-    return np.clip((total_load - p.stress_threshold) / max(1.0 - p.stress_threshold, 1e-6), 0, 1)
+    return _stress_level(total_load, p.stress_threshold, _stress_span(p))
+
+
+def _stress_span(p) -> float:
+    return max(1.0 - p.stress_threshold, 1e-6)
+
+
+@kernel
+def _stress_level(total_load, threshold, span):
+    """``stress_target`` for scalars (inside the stress loop) or arrays."""
+    return np.minimum(np.maximum((total_load - threshold) / span, 0.0), 1.0)
 
 
 def update_stress(pop, total_load: np.ndarray, sanctioned: np.ndarray, p) -> None:
     """Stress relaxes towards its target and rises with a sanction."""
     _stress_kernel(pop.stress, total_load, sanctioned, p.stress_rate, p.stress_threshold,
-                   max(1.0 - p.stress_threshold, 1e-6))
+                   _stress_span(p))
 
 
 @kernel
 def _stress_kernel(stress, total_load, sanctioned, rate, threshold, span):
     for i in range(stress.size):
-        target = min(max((total_load[i] - threshold) / span, 0.0), 1.0)  # stress_target
+        target = _stress_level(total_load[i], threshold, span)
         s = stress[i] + rate * (target - stress[i])
         if sanctioned[i]:
             s += SANCTION_STRESS
