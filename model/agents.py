@@ -82,13 +82,6 @@ class CadreAgent(mesa.Agent):
             "perceived_tolerance": self.perceived_tolerance, "stress": self.stress, **terms,
         }
 
-    def leave(self, table: dict, index: int) -> None:
-        """Detach from the row (retirement, exit, dismissal) and leave the model; the last state
-        stays readable from entry ``index`` of ``table`` (column name -> values of the leavers)."""
-        self._final = (table, index)
-        self.row = None
-        self.remove()
-
     # ------------------------------------------------------------------ many at once
     # A county enrols a thousand cadres at the start and dozens every year. Mesa registers an
     # agent with three method calls and a formatted log message; doing the same registration for
@@ -115,7 +108,9 @@ class CadreAgent(mesa.Agent):
 
     @staticmethod
     def retire(model, agents: list[CadreAgent], table: dict) -> None:
-        """``leave`` for many agents at once; agent ``k`` keeps entry ``k`` of ``table``."""
+        """Detach cadres who left (retirement, exit, dismissal) from their rows and remove them
+        from the Mesa model, as ``Agent.remove`` would; agent ``k`` keeps its last state as entry
+        ``k`` of ``table`` (column name -> the leavers' values)."""
         by_type, everyone, registry = (model._agents_by_type[CadreAgent]._agents,
                                        model._all_agents._agents, model._agents)
         for k, agent in enumerate(agents):

@@ -47,16 +47,12 @@ def compute(pop, action, events, barrier, state, skill=None) -> dict[str, float]
     if skill is None:
         skill = pop.skill_effective()
     stats = np.zeros(_N_STATS)
-    if events is None:  # at construction: nobody has acted yet
-        _count_kernel(pop.active, barrier, skill, pop.risk_aversion, pop.ambition, pop.stress,
-                      pop.perceived_tolerance, pop.routine_performance, state["stance"],
-                      action, _NO_EVENTS, _NO_EVENTS, _NO_EVENTS, _NO_EVENTS, _NO_EVENTS,
-                      _NO_VALUE, False, stats)
-    else:
-        _count_kernel(pop.active, barrier, skill, pop.risk_aversion, pop.ambition, pop.stress,
-                      pop.perceived_tolerance, pop.routine_performance, state["stance"],
-                      action, events.attempted, events.success, events.investigated,
-                      events.excused, events.sanctioned, events.value, True, stats)
+    acted = events is not None  # at construction nobody has acted yet
+    ev = ((events.attempted, events.success, events.investigated, events.excused,
+           events.sanctioned, events.value) if acted else (_NO_EVENTS,) * 5 + (_NO_VALUE,))
+    _count_kernel(pop.active, barrier, skill, pop.risk_aversion, pop.ambition, pop.stress,
+                  pop.perceived_tolerance, pop.routine_performance, state["stance"], action,
+                  *ev, acted, stats)
     (n, attempts, successes, investigated, excused, sanctioned, symbolic, incremental, value,
      afraid, unwilling, unaccustomed, unable, *sums) = stats.tolist()
     n = max(n, 1.0)
