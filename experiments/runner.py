@@ -6,10 +6,9 @@ model behind one call), so sweeps, comparisons and engines see the same black bo
 
 from __future__ import annotations
 
-import mesa
 import numpy as np
 
-from model import CadreModel
+from model import CadreModel, mesa_adapter
 from model.model import gc_paused
 from model.outputs import OUTPUTS
 
@@ -77,8 +76,6 @@ def release(model) -> None:
     per 1,000-cadre run in a long sweep or notebook. The model's agents are dropped too, so that
     reference counting frees them at once rather than the cyclic garbage collector later (which
     cost ~1.5 ms per 1,000-cadre run in sweeps)."""
-    ids = getattr(mesa.Agent, "_ids", None)
-    if isinstance(ids, dict):
-        ids.pop(model, None)
+    mesa_adapter.forget_model(model)
     if isinstance(model, CadreModel):
         model.dispose()

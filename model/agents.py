@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import mesa
 
+from . import mesa_adapter
 from .organisation import RANK_NAMES
 from .population import ACTION_NAMES, BARRIER_NAMES, COLUMNS, OUTCOME_NAMES
 
@@ -64,60 +65,59 @@ class CadreAgent(mesa.Agent):
         return {name: getattr(self, name) for name in COLUMNS}
 
     def explain(self) -> dict:
-        """The terms of this cadre's last decision and its binding barrier.
+        """The terms of this cadre's last decision and what holds it back.
 
-        Utilities are relative to routine work (0). ``barrier_gains`` holds, for each barrier, how
-        much removing it would raise the chance of innovating genuinely.
+        Utilities are relative to routine work (0). ``barrier_shares`` splits the chance of a
+        genuine attempt the cadre lacks (``barrier_gap``: its chance with all four barriers
+        removed, ``p_without_barriers``, minus ``p_innovate``) among the four barriers (Shapley
+        values, as shares summing to 1). ``barrier`` is the *binding* barrier -- the single
+        removal that would help most -- and ``barrier_gains`` what each single removal would
+        add (None and the gains of an innovator are reported all the same).
         """
         if self.row is None:
             raise RuntimeError(f"cadre {self.unique_id} has left the county; nothing to explain")
         d, i = self.model.decision, self.row
         terms = {name: float(getattr(d, name)[i]) for name in d.fields}
         gains = {b: terms.pop(f"gain_{b}") for b in BARRIER_NAMES}
+        parts = {b: terms.pop(f"shapley_{b}") for b in BARRIER_NAMES}
+        gap = terms["p_without_barriers"] - terms["p_innovate"]
+        shares = {b: (v / gap if gap > 0 else 0.0) for b, v in parts.items()}
         return {
             "cadre": self.unique_id, "unit": self.unit_name, "rank": self.rank_name,
             "age": round(self.age, 2), "action": self.action_name, "outcome": self.outcome_name,
-            "barrier": self.barrier_name, "barrier_gains": gains,
+            "barrier": self.barrier_name, "barrier_gains": gains, "barrier_gap": gap,
+            "barrier_parts": parts, "barrier_shares": shares,
             "skill": self.skill, "risk_aversion": self.risk_aversion, "ambition": self.ambition,
-            "perceived_tolerance": self.perceived_tolerance, "stress": self.stress, **terms,
+            "perceived_tolerance": self.perceived_tolerance,
+            "perceived_risk": self.perceived_risk,
+            "perceived_detection": self.perceived_detection, "stress": self.stress, **terms,
         }
 
+    def remove(self) -> None:
+        """Remove the agent from the model: its cadre leaves the county (its post falls vacant
+        and is filled at the next year end), keeping its last state."""
+        if self.row is not None:
+            self.model.cadre_left(self)
+        super().remove()
+
     # ------------------------------------------------------------------ many at once
-    # A county enrols a thousand cadres at the start and dozens every year. Mesa registers an
-    # agent with three method calls and a formatted log message; doing the same registration for
-    # a whole cohort at once is three times faster. The result is the same: the agents have ids
-    # from Mesa's counter, and are in ``model.agents`` and ``model.agents_by_type``.
     @classmethod
     def enrol(cls, model, rows: list[int]) -> list[CadreAgent]:
-        """Create and register one agent per row, as ``CadreAgent(model, row)`` would."""
-        if not rows:
-            return []
-        first = cls(model, rows[0])  # Mesa's own path: creates the model's agent set if needed
-        ids = mesa.Agent._ids[model]
-        agents = [first]
-        for row in rows[1:]:
-            agent = cls.__new__(cls)
-            agent.model, agent.unique_id, agent.pos = model, next(ids), None
-            agent.row, agent._final = row, None
-            agents.append(agent)
-        cohort = dict.fromkeys(agents[1:])
-        model._agents.update(cohort)
-        model._agents_by_type[cls]._agents.update(cohort)
-        model._all_agents._agents.update(cohort)
-        return agents
+        """Create and register one agent per row, as ``CadreAgent(model, row)`` would (a
+        cohort at once, see mesa_adapter)."""
+        def init(agent, k):
+            agent.row, agent._final = rows[k], None
+
+        return mesa_adapter.enrol_cohort(model, cls, init, len(rows))
 
     @staticmethod
     def retire(model, agents: list[CadreAgent], table: dict) -> None:
         """Detach cadres who left (retirement, exit, dismissal) from their rows and remove them
         from the Mesa model, as ``Agent.remove`` would; agent ``k`` keeps its last state as entry
         ``k`` of ``table`` (column name -> the leavers' values)."""
-        by_type, everyone, registry = (model._agents_by_type[CadreAgent]._agents,
-                                       model._all_agents._agents, model._agents)
         for k, agent in enumerate(agents):
             agent._final, agent.row = (table, k), None
-            del registry[agent]
-            del by_type[agent]
-            del everyone[agent]
+        mesa_adapter.retire_cohort(model, agents)
 
 
 for _name, (_dtype, _doc) in COLUMNS.items():

@@ -33,6 +33,21 @@ def _peer_share_kernel(unit, active, attempted, n_units, share):
         share[i] = others / max(n_unit[unit[i]] - 1.0, 1.0)
 
 
+@kernel
+def conformity_pressure(strength, share, threshold):
+    """Utility of innovating from conformity (one cadre): a cost below the threshold, none
+    above it."""
+    return strength * min(share - threshold, 0.0)
+
+
 def pressure(pop, share: np.ndarray, p) -> np.ndarray:
-    """Utility of innovating from conformity: a cost below the threshold, none above it."""
-    return p.conformity_strength * np.minimum(share - pop.conformity_threshold, 0.0)
+    """``conformity_pressure`` of every cadre."""
+    out = np.empty(pop.n)
+    _pressure_kernel(share, pop.conformity_threshold, p.conformity_strength, out)
+    return out
+
+
+@kernel
+def _pressure_kernel(share, threshold, strength, out):
+    for i in range(share.size):
+        out[i] = conformity_pressure(strength, share[i], threshold[i])

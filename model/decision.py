@@ -1,70 +1,144 @@
 """M1 and M15 -- each quarter a cadre chooses routine work, a genuine innovation (incremental or
-bold) or a symbolic one, by a logit (quantal response) over expected utilities; and the binding
-barrier of every cadre who does not innovate genuinely.
+bold) or a symbolic one, by a logit (quantal response) over expected utilities; and what holds
+back every cadre who does not innovate genuinely, in the essays' four words.
 
 Utility of a genuine innovation of size s (routine work is the zero of the scale)::
 
     U(s) = w(s) + c + n(s) - A(s)
 
-    w(s)  willingness  = p(s)*s*(reward + motivation) - effort*s + leader_influence*stance
+    w(s)  willingness  = p(s)*s*(reward + career + motivation) - effort(ambition)*s
+                         + leader_influence*stance
+    effort(a)          = effort_cost * (1 + ENGAGEMENT * (0.5 - a))
     c     custom       = conformity_strength*min(peer_share - threshold, 0)
                          + reinforcement_strength*propensity
     n(s)  ability cost = -busy_cost*s*(1 - time) - stress_penalty*stress
-    A(s)  fear         = (1 - p(s)) * P_investigated(s) * (1 - tolerance_belief*preparation)
+    A(s)  fear         = (1 - p(s)) * P_inv(s) * (1 - P_excuse(s))
                          * loss_aversion * (0.5 + risk_aversion) * sanction_cost
 
-with p(s) the chance of success, which falls with size and rises with skill and preparation time.
-The binding barrier is found by counterfactual: the one of four changes that most raises the chance
-of innovating genuinely -- afraid: no expected sanction (A = 0); unwilling: no effort cost and no
-discouraging leader; unaccustomed: no conformity cost or bad memories (c >= 0); unable: full skill,
-full time and no stress (fear kept as believed).
+with p(s) the chance of success (falls with size, rises with skill and preparation); the effort
+an ambitious cadre feels is lighter, a disappointed one's heavier (essay 002: cadres with no
+prospect of promotion turn to "a cup of tea, a cigarette", "pessimistic and disappointed about
+the future"; ambition fades when passed over and faster past the age limit, promotion.py); and the
+chances of investigation and excusal as the cadre *believes* them (accountability.py's formulas
+with its learned beliefs about inspection intensity and credibility; coverage is public).
+A symbolic innovation (M14) pays appraisal credit if not exposed (believed chance d)::
+
+    U_sym = (1 - d)*SYMBOLIC_CLAIM*career - d*loss_aversion*(0.5 + risk_aversion)*sanction_cost
+            - integrity - symbolic_cost - busy_cost*SYMBOLIC_TIME*(1 - time)
+
+Barriers. Removing a barrier adds to both genuine utilities: *afraid* +A(s); *unwilling* the
+effort cost, a discouraging leader's pull and the missing pay-off, ``p(s)*s*max(0,
+career_value - (reward + career + motivation))`` (innovating pays as well as the career system
+can); *unaccustomed* ``-c`` when c < 0 (conformity cost and bad memories); *unable* full skill
+and preparation, ``(p_full(s) - p(s))*s*payoff - n(s)``. The gap between a cadre's chance of a
+genuine attempt with all four removed and its actual chance is split exactly among the four by
+their Shapley values over the 16 combinations of removals (each barrier gets its average marginal
+effect over every order of removal), so the shares add up to the gap whatever the interactions
+of the logit. The *binding* barrier -- the single removal that helps most -- is kept as a second,
+labelled output.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
+from .accountability import excuse_chance, investigation_chance
+from .conformity import conformity_pressure
+from .incentives import reward_of
 from .jit import kernel
-from .population import BOLD, INCREMENTAL, NO_BARRIER, ROUTINE, SYMBOLIC
+from .population import (
+    BARRIER_NAMES,
+    BOLD,
+    INCREMENTAL,
+    NO_BARRIER,
+    ROUTINE,
+    SIZES,
+    SYMBOLIC,
+    SYMBOLIC_CLAIM,
+    SYMBOLIC_TIME,
+)
 
-#: Size of an incremental and of a bold innovation (M15); value and reward scale with size.
-SIZES = (0.4, 1.0)
-#: Share of its value a symbolic innovation claims (image projects are announced as big).
-SYMBOLIC_CLAIM = 1.0
+#: Chance of success of an attempt with no preparation, relative to a fully prepared one.
+UNPREPARED = 0.5
+#: How much ambition lightens the effort of innovating: a cadre of ambition a feels
+#: ``1 + ENGAGEMENT * (0.5 - a)`` times the declared effort cost (ambition 0.5 feels it as is).
+ENGAGEMENT = 1.0
+#: Shapley weights of a coalition of k other barriers (k = 0..3) among four: k!(3-k)!/4!.
+SHAPLEY_WEIGHT = (0.25, 1.0 / 12.0, 1.0 / 12.0, 0.25)
+_POPCOUNT = (0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4)
+N_BARRIERS = len(BARRIER_NAMES)
+AFRAID, UNWILLING, UNACCUSTOMED, UNABLE = range(N_BARRIERS)
 
-
-def success_chance(skill, preparation, size_index: int, p) -> np.ndarray:
-    """M15: chance that a genuine innovation succeeds; bold and unprepared attempts fail more."""
-    difficulty = p.base_difficulty + (p.boldness_difficulty if size_index == 1 else 0.0)
-    return _chance(skill, preparation, p.success_slope, difficulty)
+FIELDS = (
+    "success_chance", "success_chance_bold", "expected_gain", "expected_sanction",
+    "career_payoff", "reward", "willingness", "conformity_pressure", "ability_cost",
+    "leader_stance", "preparation", "time_available", "investigation_chance", "excuse_chance",
+    "u_incremental", "u_bold", "u_symbolic", "p_innovate", "p_symbolic", "p_without_barriers",
+    *(f"gain_{b}" for b in BARRIER_NAMES), *(f"shapley_{b}" for b in BARRIER_NAMES),
+)
+#: Row of each term in the terms array, by name (``terms[ROW.success_chance, i]``).
+ROW = namedtuple("Row", FIELDS)(*range(len(FIELDS)))
 
 
 @kernel
-def _chance(skill, preparation, slope, difficulty):
-    """``success_chance`` for scalars (inside the decision loop) or arrays."""
-    return 1.0 / (1.0 + np.exp(-(slope * (skill - difficulty)))) * (0.5 + 0.5 * preparation)
+def success_chance(skill, preparation, slope, difficulty):
+    """M15: chance that a genuine innovation succeeds; unprepared attempts fail more."""
+    return (1.0 / (1.0 + np.exp(-(slope * (skill - difficulty))))
+            * (UNPREPARED + (1.0 - UNPREPARED) * preparation))
 
 
-def investigation_chance(size: float, p) -> float:
-    """M2/M15: chance a failed attempt is investigated; bolder ones stir more opposition."""
-    return min(1.0, p.accountability_intensity * (1.0 + p.social_risk * size))
+@kernel
+def difficulty(base_difficulty, boldness_difficulty, bold):
+    """Skill needed for an even chance of success."""
+    return base_difficulty + (boldness_difficulty if bold else 0.0)
 
 
-def sanction_weight(risk_aversion, p) -> np.ndarray:
+@kernel
+def effort_felt(effort_cost, ambition):
+    """Effort cost of a full-size innovation as a cadre of this ambition feels it."""
+    return effort_cost * (1.0 + ENGAGEMENT * (0.5 - ambition))
+
+
+@kernel
+def sanction_weight(loss_aversion, risk_aversion):
     """How heavily a cadre weighs a possible sanction: loss aversion times its risk aversion."""
-    return p.loss_aversion * (0.5 + risk_aversion)
+    return loss_aversion * (0.5 + risk_aversion)
+
+
+def _shapley_matrix() -> np.ndarray:
+    """M with ``phi = M @ v``: player b gains ``w(|S|) * (v[S | b] - v[S])`` over every coalition
+    S without b."""
+    m = np.zeros((N_BARRIERS, 16))
+    for b in range(N_BARRIERS):
+        bit = 1 << b
+        for mask in range(16):
+            if not mask & bit:
+                w = SHAPLEY_WEIGHT[_POPCOUNT[mask]]
+                m[b, mask | bit] += w
+                m[b, mask] -= w
+    return m
+
+
+SHAPLEY_MATRIX = _shapley_matrix()
+
+
+@kernel
+def shapley4(v, phi):
+    """Shapley values of four players from ``v[mask]``, the value of every coalition (bit b of
+    mask set when player b is in it, ``v[0] == 0``); written into ``phi``."""
+    for b in range(N_BARRIERS):
+        total = 0.0
+        for mask in range(16):
+            total += SHAPLEY_MATRIX[b, mask] * v[mask]
+        phi[b] = max(total, 0.0)  # every marginal effect is >= 0; only rounding goes below
 
 
 class Decision:
     """The terms of every cadre's last decision (arrays, one entry per row)."""
 
-    fields = (
-        "success_chance", "success_chance_bold", "expected_gain", "expected_sanction",
-        "career_payoff", "reward", "willingness", "conformity_pressure", "ability_cost",
-        "leader_stance", "preparation", "time_available", "u_incremental", "u_bold",
-        "u_symbolic", "p_innovate", "p_symbolic", "gain_afraid", "gain_unwilling",
-        "gain_unaccustomed", "gain_unable",
-    )
+    fields = FIELDS
 
     def __init__(self, terms: np.ndarray | None = None, **arrays):
         """From a (len(fields), n) array whose rows follow ``fields``, or from named arrays."""
@@ -74,126 +148,146 @@ class Decision:
 
     def __getattr__(self, name: str) -> np.ndarray:
         # A field is a row of the terms array, looked up when asked for (most never are).
+        if name.startswith("_"):
+            raise AttributeError(name)
         try:
-            return self._terms[_FIELD_ROW[name]]
-        except KeyError:
+            return self._terms[getattr(ROW, name)]
+        except AttributeError:
             raise AttributeError(f"Decision has no term {name!r}") from None
 
 
-_FIELD_ROW = {name: j for j, name in enumerate(Decision.fields)}
-
-
-def decide(pop, p, ctx, u_choice: np.ndarray):
+def decide(pop, pr, ctx, u_choice: np.ndarray):
     """Choose every cadre's action; return (action, Decision, barrier).
 
-    ``ctx`` carries this quarter's context arrays: ``time``, ``preparation``, ``stance``,
-    ``conformity``, ``reward_unit`` (reward per unit size without career), ``career`` and
-    ``sanction_cost``. ``u_choice`` holds one uniform draw per cadre. Vacant rows (no serving
-    cadre) do routine work and have no barrier.
+    ``pr`` is the parameter record; ``ctx`` carries this quarter's context: ``time``,
+    ``preparation``, ``stance``, ``peer_share``, ``honour`` (honour reward per unit size to a fully
+    ambitious cadre), ``career`` (per cadre) and ``sanction_cost``. ``u_choice`` holds one uniform draw
+    per cadre. Vacant rows (no serving cadre) do routine work and have no barrier.
     """
     n = pop.n
-    terms = np.empty((len(Decision.fields), n))
+    terms = np.empty((len(FIELDS), n))
     action = np.empty(n, dtype=np.int8)
     barrier = np.empty(n, dtype=np.int8)
-    inv = (investigation_chance(SIZES[0], p), investigation_chance(SIZES[1], p))
     _decide_kernel(
-        pop.active, pop.skill, pop.training_boost, pop.motivation, pop.risk_aversion,
-        pop.propensity, pop.perceived_tolerance, pop.stress, ctx.preparation, ctx.time, ctx.stance,
-        ctx.conformity, ctx.career, ctx.sanction_cost, u_choice,
-        float(ctx.reward_unit), p.choice_sensitivity, p.base_difficulty, p.boldness_difficulty,
-        p.success_slope, inv[0], inv[1], p.loss_aversion, p.reinforcement_strength,
-        p.leader_influence, p.effort_cost, p.busy_cost, p.stress_penalty,
-        p.verification_accuracy, p.integrity + p.symbolic_cost,
-        terms, action, barrier)
+        pop.active, pop.skill, pop.training_boost, pop.motivation, pop.ambition, pop.risk_aversion,
+        pop.propensity, pop.perceived_tolerance, pop.perceived_risk, pop.perceived_detection,
+        pop.stress, pop.conformity_threshold, ctx.preparation, ctx.time, ctx.stance,
+        ctx.peer_share, ctx.career, u_choice, float(ctx.honour), float(ctx.sanction_cost),
+        pr, terms, action, barrier)
     return action, Decision(terms), barrier
 
 
 @kernel
-def _decide_kernel(active, skill, boost, motivation, risk_aversion, propensity, tolerance, stress,
-                   preparation, time, stance, conformity, career, sanction_cost, u_choice,
-                   reward_unit, beta, base_difficulty, boldness_difficulty, slope, inv_inc,
-                   inv_bold, loss_aversion, reinforcement_strength, leader_influence, effort_cost,
-                   busy_cost, stress_penalty, verification, moral_cost, terms, action, barrier):
-    """The utilities of the module docstring, the logit draw and the counterfactual barriers,
-    cadre by cadre; ``terms`` rows are ``Decision.fields`` in order."""
+def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, propensity,
+                   tolerance, risk_belief, detection, stress, threshold, preparation, time, stance,
+                   peer_share, career, u_choice, honour, sanction_cost, pr, terms, action,
+                   barrier):
+    """The utilities of the module docstring, the logit draw and the barrier decomposition,
+    cadre by cadre; ``terms`` rows are named by ``ROW``."""
+    q = pr[0]
+    beta = q.choice_sensitivity
     s_inc, s_bold = SIZES
-    d_inc, d_bold = base_difficulty, base_difficulty + boldness_difficulty
+    d_inc = difficulty(q.base_difficulty, q.boldness_difficulty, False)
+    d_bold = difficulty(q.base_difficulty, q.boldness_difficulty, True)
     # Chance of success with full skill and full preparation (the "unable" counterfactual).
-    full_inc, full_bold = _chance(1.0, 1.0, slope, d_inc), _chance(1.0, 1.0, slope, d_bold)
-    no_effort_inc, no_effort_bold = np.exp(beta * effort_cost * s_inc), np.exp(
-        beta * effort_cost * s_bold)
+    full_inc = success_chance(1.0, 1.0, q.success_slope, d_inc)
+    full_bold = success_chance(1.0, 1.0, q.success_slope, d_bold)
+    m_inc, m_bold = np.empty(N_BARRIERS), np.empty(N_BARRIERS)
+    g_inc, g_bold, v = np.empty(16), np.empty(16), np.empty(16)
+    phi = np.empty(N_BARRIERS)
     for i in range(skill.size):
         prep = preparation[i]
         skill_i = min(skill[i] + boost[i], 1.0)
-        p_inc = _chance(skill_i, prep, slope, d_inc)
-        p_bold = _chance(skill_i, prep, slope, d_bold)
-        reward = reward_unit + career[i]
-        worth_inc = s_inc * (reward + motivation[i])
-        worth_bold = s_bold * (reward + motivation[i])
-        fear_w = loss_aversion * (0.5 + risk_aversion[i]) * sanction_cost[i]
-        custom = conformity[i] + reinforcement_strength * propensity[i]
-        lead = leader_influence * stance[i]
-        gain_inc, gain_bold = p_inc * worth_inc, p_bold * worth_bold
-        will_inc = gain_inc + (lead - effort_cost * s_inc)
-        will_bold = gain_bold + (lead - effort_cost * s_bold)
-        exposure = (1.0 - tolerance[i] * prep) * fear_w
-        fear_inc = (1.0 - p_inc) * (inv_inc * exposure)
-        fear_bold = (1.0 - p_bold) * (inv_bold * exposure)
+        p_inc = success_chance(skill_i, prep, q.success_slope, d_inc)
+        p_bold = success_chance(skill_i, prep, q.success_slope, d_bold)
+        reward = reward_of(q.material_reward, honour, ambition[i])
+        payoff = reward + career[i] + motivation[i]
+        fear_w = sanction_weight(q.loss_aversion, risk_aversion[i]) * sanction_cost
+        custom = (conformity_pressure(q.conformity_strength, peer_share[i], threshold[i])
+                  + q.reinforcement_strength * propensity[i])
+        lead = q.leader_influence * stance[i]
+        effort = effort_felt(q.effort_cost, ambition[i])
+        gain_inc, gain_bold = p_inc * s_inc * payoff, p_bold * s_bold * payoff
+        will_inc = gain_inc + (lead - effort * s_inc)
+        will_bold = gain_bold + (lead - effort * s_bold)
+        log_miss = np.log1p(-risk_belief[i])
+        inv_inc = investigation_chance(log_miss, q.social_risk, q.lone_exposure, s_inc,
+                                       peer_share[i])
+        inv_bold = investigation_chance(log_miss, q.social_risk, q.lone_exposure, s_bold,
+                                        peer_share[i])
+        exc_inc = excuse_chance(q.fault_tolerance, tolerance[i], s_inc, prep)
+        exc_bold = excuse_chance(q.fault_tolerance, tolerance[i], s_bold, prep)
+        fear_inc = (1.0 - p_inc) * inv_inc * (1.0 - exc_inc) * fear_w
+        fear_bold = (1.0 - p_bold) * inv_bold * (1.0 - exc_bold) * fear_w
         idle = 1.0 - time[i]
-        able_inc = -(busy_cost * s_inc) * idle - stress_penalty * stress[i]
-        able_bold = -(busy_cost * s_bold) * idle - stress_penalty * stress[i]
+        able_inc = -(q.busy_cost * s_inc) * idle - q.stress_penalty * stress[i]
+        able_bold = -(q.busy_cost * s_bold) * idle - q.stress_penalty * stress[i]
         u_inc = will_inc + able_inc - fear_inc + custom
         u_bold = will_bold + able_bold - fear_bold + custom
-        # Symbolic innovation (M14): credit if undetected, sanction if detected, a moral cost.
-        u_sym = ((1.0 - verification) * SYMBOLIC_CLAIM * reward - verification * fear_w
-                 - moral_cost)
+        d = detection[i]
+        u_sym = ((1.0 - d) * SYMBOLIC_CLAIM * career[i] - d * fear_w
+                 - q.integrity - q.symbolic_cost - q.busy_cost * SYMBOLIC_TIME * idle)
         e_inc, e_bold = np.exp(beta * u_inc), np.exp(beta * u_bold)
-        e_gen = e_inc + e_bold
         e_other = 1.0 + np.exp(beta * u_sym)  # routine (utility 0) and symbolic
+        e_gen = e_inc + e_bold
         total = e_gen + e_other
         pr_inc, pr_gen = e_inc / total, e_gen / total
         pr_sym = 1.0 - pr_gen - 1.0 / total
 
-        # Counterfactuals, one barrier removed at a time: exp(beta*(u + d)) = e * exp(beta*d).
-        g = e_inc * np.exp(beta * fear_inc) + e_bold * np.exp(beta * fear_bold)
-        gain_afraid = g / (g + e_other) - pr_gen
-        lift = np.exp(-beta * lead) if lead < 0.0 else 1.0  # a discouraging leader, removed
-        g = e_inc * (no_effort_inc * lift) + e_bold * (no_effort_bold * lift)
-        gain_unwilling = g / (g + e_other) - pr_gen
-        g = e_gen * np.exp(-beta * custom) if custom < 0.0 else e_gen
-        gain_unaccustomed = g / (g + e_other) - pr_gen
-        g = (e_inc * np.exp(beta * ((full_inc - p_inc) * worth_inc - able_inc))
-             + e_bold * np.exp(beta * ((full_bold - p_bold) * worth_bold - able_bold)))
-        gain_unable = g / (g + e_other) - pr_gen
+        # What removing each barrier adds to the utilities, as factors exp(beta * delta).
+        m_inc[AFRAID], m_bold[AFRAID] = np.exp(beta * fear_inc), np.exp(beta * fear_bold)
+        discouraged = -lead if lead < 0.0 else 0.0
+        short = max(q.career_value - payoff, 0.0)  # pay-off missing to a full career reward
+        m_inc[UNWILLING] = np.exp(beta * (effort * s_inc + discouraged + p_inc * s_inc * short))
+        m_bold[UNWILLING] = np.exp(beta * (effort * s_bold + discouraged
+                                           + p_bold * s_bold * short))
+        m_inc[UNACCUSTOMED] = np.exp(-beta * custom) if custom < 0.0 else 1.0
+        m_bold[UNACCUSTOMED] = m_inc[UNACCUSTOMED]
+        m_inc[UNABLE] = np.exp(beta * ((full_inc - p_inc) * s_inc * payoff - able_inc))
+        m_bold[UNABLE] = np.exp(beta * ((full_bold - p_bold) * s_bold * payoff - able_bold))
+        # The chance of a genuine attempt under every combination of removals.
+        g_inc[0], g_bold[0], v[0] = e_inc, e_bold, 0.0
+        for mask in range(1, 16):
+            low = mask & -mask
+            b = _POPCOUNT[low - 1]  # index of the lowest set bit
+            g_inc[mask] = g_inc[mask ^ low] * m_inc[b]
+            g_bold[mask] = g_bold[mask ^ low] * m_bold[b]
+        for mask in range(16):
+            g = g_inc[mask] + g_bold[mask]
+            v[mask] = g / (g + e_other) - pr_gen
+        shapley4(v, phi)
 
         # Draw: [0, p_inc) incremental, [p_inc, p_gen) bold, then symbolic, then routine.
         u = u_choice[i]
-        band = (u >= pr_inc) + (u >= pr_gen) + (u >= pr_gen + pr_sym)
+        band = int(u >= pr_inc) + int(u >= pr_gen) + int(u >= pr_gen + pr_sym)
         bold = band == 1
         action[i] = (INCREMENTAL, BOLD, SYMBOLIC, ROUTINE)[band]
         if not active[i]:
             action[i], barrier[i] = ROUTINE, NO_BARRIER
         elif band < 2:
             barrier[i] = NO_BARRIER
-        else:  # the first of the largest gains, as argmax
-            best, b = gain_afraid, 0
-            if gain_unwilling > best:
-                best, b = gain_unwilling, 1
-            if gain_unaccustomed > best:
-                best, b = gain_unaccustomed, 2
-            if gain_unable > best:
-                b = 3
-            barrier[i] = b
+        else:  # the binding barrier: the first of the largest single-removal gains
+            best, k = v[1], 0
+            for b in range(1, N_BARRIERS):
+                if v[1 << b] > best:
+                    best, k = v[1 << b], b
+            barrier[i] = k
 
-        terms[0, i], terms[1, i] = p_inc, p_bold
-        terms[2, i] = gain_bold if bold else gain_inc
-        terms[3, i] = fear_bold if bold else fear_inc
-        terms[4, i], terms[5, i] = career[i], reward
-        terms[6, i] = will_bold if bold else will_inc
-        terms[7, i] = custom
-        terms[8, i] = able_bold if bold else able_inc
-        terms[9, i], terms[10, i], terms[11, i] = stance[i], prep, time[i]
-        terms[12, i], terms[13, i], terms[14, i] = u_inc, u_bold, u_sym
-        terms[15, i], terms[16, i] = pr_gen, pr_sym
-        terms[17, i], terms[18, i] = gain_afraid, gain_unwilling
-        terms[19, i], terms[20, i] = gain_unaccustomed, gain_unable
+        terms[ROW.success_chance, i], terms[ROW.success_chance_bold, i] = p_inc, p_bold
+        terms[ROW.expected_gain, i] = gain_bold if bold else gain_inc
+        terms[ROW.expected_sanction, i] = fear_bold if bold else fear_inc
+        terms[ROW.career_payoff, i], terms[ROW.reward, i] = career[i], reward
+        terms[ROW.willingness, i] = will_bold if bold else will_inc
+        terms[ROW.conformity_pressure, i] = custom
+        terms[ROW.ability_cost, i] = able_bold if bold else able_inc
+        terms[ROW.leader_stance, i], terms[ROW.preparation, i] = stance[i], prep
+        terms[ROW.time_available, i] = time[i]
+        terms[ROW.investigation_chance, i] = inv_bold if bold else inv_inc
+        terms[ROW.excuse_chance, i] = exc_bold if bold else exc_inc
+        terms[ROW.u_incremental, i], terms[ROW.u_bold, i] = u_inc, u_bold
+        terms[ROW.u_symbolic, i] = u_sym
+        terms[ROW.p_innovate, i], terms[ROW.p_symbolic, i] = pr_gen, pr_sym
+        terms[ROW.p_without_barriers, i] = pr_gen + v[15]
+        for b in range(N_BARRIERS):
+            terms[ROW.gain_afraid + b, i] = v[1 << b]
+            terms[ROW.shapley_afraid + b, i] = phi[b]

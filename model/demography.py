@@ -2,9 +2,9 @@
 vacant staff posts, and rotation of cadres between units.
 
 * Everybody ages a quarter a step; at ``retirement_age`` a cadre retires.
-* Each year a cadre leaves with chance ``exit_rate * (1 + 2 * stress)``.
+* Each year a cadre leaves with chance ``exit_rate * (1 + EXIT_STRESS * stress)``.
 * Vacant staff posts are filled by recruits aged 22-30 with fresh traits; a recruit takes on the
-  mean tolerance belief of its new unit (socialisation, March 1991).
+  mean beliefs of its new unit (socialisation, March 1991).
 * Each year a share ``rotation_rate`` of cadres below county rank swap units with others of their
   rank; a rotated cadre keeps a tie to its former head (cross-unit ties for M4).
 """
@@ -13,11 +13,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calendar import QUARTER
 from .jit import kernel
 from .organisation import COUNTY, STAFF, occupancy
-from .population import NO_BARRIER, draw_traits
+from .population import (
+    N_TRAIT_DRAWS,
+    NO_BARRIER,
+    RECRUIT_AGE,
+    RECRUIT_AGE_SPAN,
+    draw_traits,
+)
 
-QUARTER = 0.25
+EXIT_STRESS = 2.0  # full stress triples the chance of leaving (burnout)
+N_RECRUIT_DRAWS = N_TRAIT_DRAWS  # standard normals per row for a recruit's traits
+
+
+@kernel
+def exit_chance(exit_rate, stress):
+    """Yearly chance that a serving cadre leaves of its own accord."""
+    return exit_rate * (1.0 + EXIT_STRESS * stress)
 
 
 def age(pop) -> None:
@@ -29,17 +43,25 @@ def age(pop) -> None:
 
 def departures(pop, p, u_exit: np.ndarray) -> np.ndarray:
     """Retire those at retirement age and draw voluntary exits; returns the leavers' mask."""
-    retire = pop.active & (pop.age >= p.retirement_age)
-    leave = pop.active & (u_exit < p.exit_rate * (1.0 + 2.0 * pop.stress))
-    leavers = retire | leave
-    pop.active[leavers] = False
+    leavers = np.zeros(pop.n, dtype=np.bool_)
+    _departures_kernel(pop.active, pop.age, pop.stress, u_exit, p.retirement_age, p.exit_rate,
+                       leavers)
     return leavers
+
+
+@kernel
+def _departures_kernel(active, age, stress, u_exit, retirement_age, exit_rate, leavers):
+    for i in range(active.size):
+        if active[i] and (age[i] >= retirement_age or u_exit[i] < exit_chance(exit_rate,
+                                                                               stress[i])):
+            leavers[i] = True
+            active[i] = False
 
 
 def recruit(pop, org, p, z: np.ndarray, u: np.ndarray, year: float) -> np.ndarray:
     """Fill vacant staff posts with new cadres in free rows; returns the recruits' rows.
 
-    ``z`` is a (5, n) block of standard normals (traits) and ``u`` a (2, n) block of uniforms
+    ``z`` is an (N_RECRUIT_DRAWS, n) block of standard normals (traits) and ``u`` a (2, n) block of uniforms
     (age, ties), both drawn for every row so that draws do not depend on how many are recruited.
     """
     occ = occupancy(pop.unit, pop.rank, pop.active, org.n_units)
@@ -48,10 +70,11 @@ def recruit(pop, org, p, z: np.ndarray, u: np.ndarray, year: float) -> np.ndarra
     rows = np.flatnonzero(~pop.active)[: units.size]
     if rows.size:
         _enter_kernel(rows, units[: rows.size], u, year, org.n_units, pop.active, pop.unit,
-                      pop.rank, pop.age, pop.tenure, pop.service, pop.perceived_tolerance,
+                      pop.rank, pop.age, pop.tenure, pop.service,
+                      (pop.perceived_tolerance, pop.perceived_risk, pop.perceived_detection),
                       pop.routine_performance, pop.demerit_until, pop.ties, pop.barrier,
                       (pop.training_boost, pop.propensity, pop.stress, pop.innovation_record,
-                       pop.attempts_year, pop.recent_innovation, pop.score),
+                       pop.attempts_year, pop.recent_innovation, pop.sham_record, pop.score),
                       (pop.n_attempts, pop.n_successes, pop.n_sanctions, pop.n_promotions),
                       (pop.last_action, pop.last_outcome))
         draw_traits(pop, rows, p, z)
@@ -60,23 +83,25 @@ def recruit(pop, org, p, z: np.ndarray, u: np.ndarray, year: float) -> np.ndarra
 
 @kernel
 def _enter_kernel(rows, units, u, year, n_units, active, unit, rank, age, tenure, service,
-                  tolerance, routine, demerit_until, ties, barrier, zero_floats, zero_counts,
+                  beliefs, routine, demerit_until, ties, barrier, zero_floats, zero_counts,
                   zero_codes):
     """A recruit's starting state; the ``zero_*`` columns start at 0 (memories, stress,
     counters; last action routine, no outcome yet)."""
-    # Socialisation: a recruit takes on the mean belief of its unit's serving cadres.
-    n_unit, belief = np.zeros(n_units + 1), np.zeros(n_units + 1)
+    # Socialisation: a recruit takes on the mean beliefs of its unit's serving cadres.
+    n_unit, mean = np.zeros(n_units + 1), np.zeros((len(beliefs), n_units + 1))
     for i in range(active.size):
         if active[i]:
             n_unit[unit[i]] += 1.0
-            belief[unit[i]] += tolerance[i]
+            for b in range(len(beliefs)):
+                mean[b, unit[i]] += beliefs[b][i]
     n = active.size
     for k in range(rows.size):
         i, home = rows[k], units[k]
         active[i], unit[i], rank[i] = True, home, STAFF
-        age[i] = 22.0 + 8.0 * u[0, i]
+        age[i] = RECRUIT_AGE + RECRUIT_AGE_SPAN * u[0, i]
         tenure[i] = service[i] = 0.0
-        tolerance[i] = belief[home] / max(n_unit[home], 1.0)
+        for b in range(len(beliefs)):
+            beliefs[b][i] = mean[b, home] / max(n_unit[home], 1.0)
         routine[i] = 0.5
         demerit_until[i] = year
         for t in range(ties.shape[1]):  # random acquaintances anywhere in the county

@@ -1,10 +1,30 @@
-"""M12 -- material and spiritual incentives.
+"""M12 (and the pay-offs of M5/M8) -- material and spiritual incentives, the career value of an
+innovation in the promotion tournament, and the cost of a sanction.
 
-A successful innovation earns ``material_reward`` (a bonus) and ``honor_reward`` (a commendation),
-both per unit of innovation size. Honours motivate only while they are credible: their credibility
-``honour_value`` (one county-wide state in [0, 1], starting at 1) moves at ``honour_decay`` per
-quarter towards ``min(1, material_reward / honour_backing)``, so honours without material backing
-lose their value over time (essay 002).
+* A successful genuine innovation earns ``material_reward`` (a bonus) and ``honor_reward`` (a
+  commendation), both per unit of innovation size: ``reward = material_reward + honor_reward *
+  honour_value * ambition``. Honours work through the desire for promotion (essay 002: praise
+  "makes cadres have the desire for promotion"), so they move the ambitious and leave the
+  disappointed cold; and they motivate only while credible: their credibility ``honour_value``
+  (one county-wide state in [0, 1], starting at 1) moves at ``honour_decay`` per quarter towards
+  ``min(1, material_reward / honour_backing)``, so honours without material backing lose their
+  value over time (essay 002).
+* Career pay-off per unit of size (Lazear-Rosen tournament): appraisal credit matters only to the
+  ambitious and eligible, in proportion to its weight in the appraisal and to how much it can
+  change the outcome of the contest for a post::
+
+      career = career_value * ambition * eligible * promotion_innovation_weight * margin(odds)
+      margin(odds) = 4 q (1 - q),   q = 1 - (1 - odds) ** CAREER_HORIZON
+
+  where ``odds`` is the yearly chance that an eligible cadre of the rank wins a post (promotion.py
+  keeps it from the vacancies and rivals of past years) and ``q`` the chance over the horizon. A
+  contest nobody or everybody wins gives credit no value; an even one gives the most (essay 000:
+  "innovation may not guarantee the promotion").
+* Sanction cost: ``sanction_severity * (1 + demerit_years / CAREER_HORIZON)``, the same for every
+  cadre: a sanction weighs its severity, and longer while its demerit stays on the record; it
+  costs standing, bonus and the appraisal grade whether or not its holder can still be promoted,
+  so a cadre past the age limit loses the career pay-off of innovating but not the fear of
+  failing (essay 002).
 """
 
 from __future__ import annotations
@@ -12,6 +32,9 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
+
+#: Years over which a cadre weighs its chances of promotion and the cost of a demerit.
+CAREER_HORIZON = 5.0
 
 
 def honour_target(p) -> float:
@@ -24,34 +47,50 @@ def update_honour_value(honour_value: float, p) -> float:
     return honour_value + p.honour_decay * (honour_target(p) - honour_value)
 
 
-def reward_per_size(honour_value: float, p) -> float:
-    """Material plus honour reward of a successful innovation, per unit of size."""
-    return p.material_reward + p.honor_reward * honour_value
+def honour_per_size(honour_value: float, p) -> float:
+    """Honour reward of a successful innovation per unit of size, to a fully ambitious cadre."""
+    return p.honor_reward * honour_value
 
 
-def career_payoff(pop, eligible: np.ndarray, p) -> np.ndarray:
-    """M5/M8: appraisal credit's worth to each cadre, per unit of innovation size.
+@kernel
+def reward_of(material, honour, ambition):
+    """Material plus honour reward of a successful innovation per unit of size (one cadre)."""
+    return material + honour * ambition
 
-    Only the ambitious and the still eligible care; the weight of innovation in appraisal sets how
-    much a recorded innovation counts.
-    """
+
+@kernel
+def tournament_margin(odds):
+    """How much appraisal credit can change the outcome of a promotion contest with yearly
+    ``odds`` of winning (0 for a contest nobody or everybody wins, 1 for an even one)."""
+    q = 1.0 - (1.0 - min(max(odds, 0.0), 1.0)) ** CAREER_HORIZON
+    return 4.0 * q * (1.0 - q)
+
+
+@kernel
+def career_value_of_credit(career_value, ambition, eligible, weight, odds):
+    """Career pay-off of appraisal credit per unit of innovation size (one cadre)."""
+    if not eligible:
+        return 0.0
+    return career_value * ambition * weight * tournament_margin(odds)
+
+
+@kernel
+def sanction_cost_of(severity, demerit_years):
+    """The cost of one sanction to any cadre."""
+    return severity * (1.0 + demerit_years / CAREER_HORIZON)
+
+
+def career_payoff(pop, eligible: np.ndarray, odds: np.ndarray, p) -> np.ndarray:
+    """Career pay-off of credit per unit of size for every cadre; ``odds[r]`` is the yearly
+    chance that an eligible cadre of rank r wins a post."""
     out = np.empty(pop.n)
-    _career_kernel(pop.ambition, eligible, p.career_value, p.promotion_innovation_weight, 0.0,
-                   out)
-    return out
-
-
-def sanction_cost(pop, eligible: np.ndarray, p) -> np.ndarray:
-    """The cost of one sanction: its severity plus the career lost while promotion is barred."""
-    out = np.empty(pop.n)
-    _career_kernel(pop.ambition, eligible, p.career_value, p.demerit_years / 5.0,
-                   p.sanction_severity, out)
+    _career_kernel(pop.ambition, pop.rank, eligible, odds, p.career_value,
+                   p.promotion_innovation_weight, out)
     return out
 
 
 @kernel
-def _career_kernel(ambition, eligible, career_value, factor, base, out):
-    """``base + career_value * ambition * eligible * factor``, cadre by cadre."""
+def _career_kernel(ambition, rank, eligible, odds, career_value, weight, out):
     for i in range(ambition.size):
-        career = career_value * ambition[i] if eligible[i] else 0.0
-        out[i] = base + career * factor
+        out[i] = career_value_of_credit(career_value, ambition[i], eligible[i], weight,
+                                        odds[rank[i]])

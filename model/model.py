@@ -4,16 +4,19 @@ Step order (one step is a quarter; the fourth quarter of each year ends with the
 
 1. Scheduled policy changes take effect (schedule.py).
 2. Context: workload, free time and preparation (M13), honour credibility (M12), leaders' stance
-   (M9), peers' innovation last quarter (M10), eligibility and career pay-off (M5, M8).
-3. Decision: every cadre chooses routine, incremental, bold or symbolic innovation by logit, and
-   its binding barrier is attributed (M1, M15).
+   (M9), peers' innovation last quarter (M10), eligibility, odds of promotion and career pay-off
+   (M5, M8), the cost of a sanction.
+3. Decision: every cadre chooses routine, incremental, bold or symbolic innovation by logit; what
+   holds back each non-innovator is decomposed into the four barriers (M1, M15).
 4. Outcomes: success or failure, investigation, excusal or sanction, verification of symbolic
-   claims, routine irregularities (M2, M3, M14).
-5. Learning: beliefs about tolerance from observed cases (M4); own reinforcement (M17).
+   claims now and exposure of earlier ones, routine irregularities (M2, M3, M14).
+5. Learning: beliefs about inspection, tolerance and detection from observed cases (M4); own
+   reinforcement (M17).
 6. Skills: training courses, learning by doing and from peers, fading and consolidation (M11).
 7. Routine performance and stress (M13); everybody ages a quarter (M16).
-8. Year end only: appraisal, dismissal and demotion, promotion into vacancies, ambition (M5-M8);
-   retirement, exit and recruitment, rotation, promoted innovators observed (M16, M4).
+8. Year end only: appraisal, dismissal and demotion, promotion into vacancies, odds of promotion,
+   ambition (M5-M8); retirement, exit and recruitment, rotation, promoted innovators observed
+   (M16, M4).
 9. Outputs are collected (those of the quarter's decisions are computed before the year-end
    turnover of step 8, the appraisal's counts after it).
 """
@@ -30,10 +33,12 @@ import numpy as np
 from . import (
     accountability,
     conformity,
+    costs,
     decision,
     demography,
     incentives,
     leaders,
+    mesa_adapter,
     outputs,
     promotion,
     social_learning,
@@ -41,15 +46,23 @@ from . import (
     workload,
 )
 from .agents import CadreAgent
+from .calendar import QUARTER, QUARTERS_PER_YEAR, is_year_end
 from .jit import kernel
 from .organisation import build_organisation
-from .parameters import ParameterError, validate
-from .population import BOLD, COLUMNS, INCREMENTAL, populate
+from .parameters import ParameterError, record, validate
+from .population import BOLD, COLUMNS, INCREMENTAL, clip, populate
 from .rng import fresh_seed, make_streams
 from .schedule import PolicySchedule, parse_schedule
 
 MIN_CADRES, MAX_CADRES = 50, 10_000_000
 ROUTINE_ADJUST = 0.25  # speed at which appraised routine performance follows current work
+#: Routine performance a cadre settles at: base + its own competence + skill and inspection
+#: terms, less the time an attempt takes from routine work (essay 003: strict management raises
+#: compliance). Innovation skill helps routine work a little; routine competence is its own trait.
+ROUTINE_BASE, ROUTINE_SKILL, ROUTINE_INSPECTION = 0.425, 0.15, 0.3
+ROUTINE_DISTRACTION = (0.05, 0.1)  # incremental, bold
+#: Per-cadre columns the DataCollector's agent reporters read (a model with agents).
+AGENT_REPORTERS = ("skill", "risk_aversion", "ambition", "stress", "last_action", "barrier")
 
 
 @contextmanager
@@ -67,6 +80,22 @@ def gc_paused():
             gc.enable()
 
 
+def _root_seed(seed, rng) -> int:
+    """The run's root seed from ``seed`` or Mesa 3's ``rng`` (an int, or a Generator to draw
+    one from)."""
+    if seed is not None and rng is not None:
+        raise ParameterError("give either seed or rng, not both")
+    if rng is not None:
+        if isinstance(rng, np.random.Generator):
+            return int(rng.integers(2**63))
+        seed = rng
+    if seed is None:
+        return fresh_seed()
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise ParameterError(f"seed must be a whole number >= 0, got {seed!r}")
+    return int(seed)
+
+
 class CadreModel(mesa.Model):
     """Agent-based model of grassroots cadres' innovation under policy levers.
 
@@ -79,27 +108,28 @@ class CadreModel(mesa.Model):
             outputs -- every sweep and replicate goes through ``experiments.run_model`` -- skip
             them: the agents are views on the population's columns, so the cadres, the
             mechanisms and every output are exactly the same, only ``model.agents``,
-            ``explain()`` and ``agent_table()`` are unavailable.
+            ``explain()``, agent reporters and ``agent_table()`` are unavailable.
+        rng: Mesa 3's name for the seed (an int, or a numpy Generator to draw the seed from).
         **parameters: any declared parameter (see ``model.PARAMETERS``) by name.
     """
 
     def __init__(self, seed: int | None = None, n_cadres: int = 1000,
-                 policy_schedule: list | None = None, with_agents: bool = True, **parameters):
-        if seed is None:
-            seed = fresh_seed()
-        super().__init__(seed=seed)
+                 policy_schedule: list | None = None, with_agents: bool = True, rng=None,
+                 **parameters):
         # Validate everything before building anything.
+        seed = _root_seed(seed, rng)
         if isinstance(n_cadres, bool) or not isinstance(n_cadres, int | np.integer) or not (
                 MIN_CADRES <= n_cadres <= MAX_CADRES):
             raise ParameterError(
                 f"n_cadres must be a whole number in [{MIN_CADRES}, {MAX_CADRES}], got {n_cadres!r}"
             )
-        if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-            raise ParameterError(f"seed must be a whole number >= 0, got {seed!r}")
-        self.parameters = validate(parameters)
-        self.schedule_changes = parse_schedule(policy_schedule)
+        params = validate(parameters)
+        schedule = parse_schedule(policy_schedule)
+        super().__init__(seed=seed)
+        self.parameters, self.schedule_changes = params, schedule
         self.seed, self.n_cadres = int(seed), int(n_cadres)
         self.p = SimpleNamespace(**self.parameters)  # live values (the schedule may change them)
+        self.pr = record(self.p)  # the same values as the record compiled passes read
         self.policy = PolicySchedule(self.schedule_changes)
 
         self.rngs = make_streams(self.seed)
@@ -107,10 +137,11 @@ class CadreModel(mesa.Model):
         self.population = pop = populate(org, self.p, self.rngs["population"])
         self.n_units = org.n_units
         self.leaders = leaders.leader_rows(pop, org.n_units)
+        self.odds = promotion.initial_odds(org.capacity)
         self.honour_value = 1.0
         self.cumulative_value = 0.0
         self.year_stats = {"promotions": 0, "demotions": 0, "innovator_share_promoted": 0.0,
-                           "innovator_share": 0.0}
+                           "innovator_share_candidates": 0.0, "innovator_share": 0.0}
         self._attempted = np.zeros(pop.n, dtype=bool)
         self._time_budget = None  # see _time_budget_now
         self._initial_stress()
@@ -121,16 +152,18 @@ class CadreModel(mesa.Model):
                 self._agent_of_row = CadreAgent.enrol(self, list(range(pop.n)))
         # The decision terms at the start (no action taken yet) give explain() and the barriers.
         ctx = self._context(0.0)
-        _, self.decision, pop.barrier[:] = decision.decide(pop, self.p, ctx, np.ones(pop.n))
-        self.outputs = outputs.compute(pop, pop.last_action, None, pop.barrier, self._state(ctx))
-        self.datacollector = outputs.OutputCollector()
+        _, self.decision, pop.barrier[:] = decision.decide(pop, self.pr, ctx, np.ones(pop.n))
+        self.outputs = outputs.compute(pop, pop.last_action, None, self.decision, pop.barrier,
+                                       self._state(ctx, 0.0, 0.0))
+        self.datacollector = outputs.OutputCollector(
+            AGENT_REPORTERS if with_agents else (), self._agent_rows)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers
     @property
     def year(self) -> float:
         """Model time in years at the end of the last step."""
-        return self.steps * demography.QUARTER
+        return self.steps * QUARTER
 
     def _initial_stress(self) -> None:
         load, _, _ = self._time_budget_now()
@@ -138,12 +171,10 @@ class CadreModel(mesa.Model):
 
     def _time_budget_now(self) -> tuple:
         """(load, free time, preparation) per cadre; recomputed only after a policy change or a
-        reshuffle of units, since nothing else moves them."""
+        reshuffle of units and posts, since nothing else moves them."""
         if self._time_budget is None:
-            pop, p = self.population, self.p
-            load = workload.load(self.organisation.unit_load[pop.unit], p)
-            time = workload.free_time(load)
-            self._time_budget = (load, time, workload.preparation(time, p))
+            self._time_budget = workload.time_budget(self.population,
+                                                     self.organisation.unit_load, self.pr)
         return self._time_budget
 
     def _context(self, year: float) -> SimpleNamespace:
@@ -152,40 +183,54 @@ class CadreModel(mesa.Model):
         eligible = promotion.eligible(pop, p, year)
         return SimpleNamespace(
             load=load, time=time, preparation=preparation,
-            stance=leaders.subordinate_stance(pop, self.leaders, org.county_unit),
-            conformity=conformity.pressure(
-                pop, conformity.peer_share(pop, self._attempted, org.n_units), p),
-            reward_unit=incentives.reward_per_size(self.honour_value, p),
-            career=incentives.career_payoff(pop, eligible, p),
-            sanction_cost=incentives.sanction_cost(pop, eligible, p),
+            stance=leaders.subordinate_stance(pop, self.leaders, org.county_unit, year),
+            peer_share=conformity.peer_share(pop, self._attempted, org.n_units),
+            honour=incentives.honour_per_size(self.honour_value, p),
+            career=incentives.career_payoff(pop, eligible, self.odds, p),
+            sanction_cost=incentives.sanction_cost_of(p.sanction_severity, p.demerit_years),
         )
 
-    def _state(self, ctx) -> dict:
-        return {"stance": ctx.stance, "cumulative_value": self.cumulative_value,
-                "honour_value": self.honour_value, **self.year_stats}
+    def _state(self, ctx, year: float, value: float) -> dict:
+        n_active = max(int(np.count_nonzero(self.population.active)), 1)
+        size_per_cadre_year = value * QUARTERS_PER_YEAR / n_active
+        return {"stance": ctx.stance, "year": year, "age_limit": self.p.promotion_age_limit,
+                "cumulative_value": self.cumulative_value, "honour_value": self.honour_value,
+                "policy_cost": costs.policy_cost(self.p, size_per_cadre_year),
+                **self.year_stats}
+
+    def _agent_rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """(rows, agent ids) of the serving cadres, for the agent reporters."""
+        rows = np.flatnonzero(self.population.active)
+        ids = np.fromiter((self._agent_of_row[r].unique_id for r in rows), dtype=np.int64,
+                          count=rows.size)
+        return rows, ids
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
         """Advance one quarter (see the module docstring for the order)."""
         pop, p, rng = self.population, self.p, self.rngs
         n = pop.n
-        year = (self.steps - 1) * demography.QUARTER
+        year = (self.steps - 1) * QUARTER
         if self.policy and self.policy.apply(p, year):
+            self.pr = record(p)
             self._time_budget = None
         self.honour_value = incentives.update_honour_value(self.honour_value, p)
         ctx = self._context(year)
 
-        action, self.decision, pop.barrier[:] = decision.decide(pop, p, ctx,
+        action, self.decision, pop.barrier[:] = decision.decide(pop, self.pr, ctx,
                                                                 rng["choice"].random(n))
         pop.last_action[:] = action
 
-        ev = accountability.resolve(pop, p, action, self.decision, rng["outcome"].random(n),
-                                    rng["accountability"].random((3, n)),
+        ev = accountability.resolve(pop, self.pr, action, self.decision, ctx.peer_share,
+                                    rng["outcome"].random(n),
+                                    rng["accountability"].random((accountability.N_DRAWS, n)),
                                     rng["verification"].random(n), year)
-        self.cumulative_value += float(ev.value.sum())
+        value = float(ev.value.sum())
+        self.cumulative_value += value
         self._attempted = ev.attempted
 
-        social_learning.update_beliefs(pop, ev.excused, ev.sanctioned_innovator, self.n_units, p)
+        social_learning.update_beliefs(pop, social_learning.evidence(ev, p.sanction_salience),
+                                       self.n_units, p)
         social_learning.reinforce(pop, ev.success, ev.sanctioned_innovator, p)
 
         u_train = rng["training"].random((2, n))
@@ -194,24 +239,20 @@ class CadreModel(mesa.Model):
                           training.transfer_support(p, ctx.stance), self.n_units)
 
         skill = pop.skill_effective()  # final for the quarter: used twice below
-        self._update_routine_performance(action, skill)
+        update_routine_performance(pop.routine_performance, action, skill, pop.competence,
+                                   p.accountability_intensity)
         workload.update_stress(pop, ctx.load, ev.sanctioned, p)
         demography.age(pop)
         # The quarter's outputs describe the cadres who acted in it, so they are computed before
         # the yearly turnover; personnel counts of the appraisal are added after it.
         self.year_stats["promotions"] = self.year_stats["demotions"] = 0
-        self.outputs = outputs.compute(pop, action, ev, pop.barrier, self._state(ctx), skill)
-        if self.steps % 4 == 0:
-            self._year_end(year + demography.QUARTER)
+        self.outputs = outputs.compute(pop, action, ev, self.decision, pop.barrier,
+                                       self._state(ctx, year, value), skill)
+        if is_year_end(self.steps):
+            self._year_end(year + QUARTER)
             self.outputs.update({k: float(v) for k, v in self.year_stats.items()})
             self.outputs["n_active"] = float(np.count_nonzero(pop.active))
         self.datacollector.collect(self)
-
-    def _update_routine_performance(self, action, skill: np.ndarray) -> None:
-        """Appraised routine work: skill and inspection pressure raise it; innovating takes time
-        from it (so strict management can raise compliance while lowering innovation)."""
-        _routine_kernel(self.population.routine_performance, action, skill,
-                        self.p.accountability_intensity)
 
     def _year_end(self, year: float) -> None:
         pop, p, org, rng = self.population, self.p, self.organisation, self.rngs
@@ -221,16 +262,18 @@ class CadreModel(mesa.Model):
             int(pop.active.sum()), 1)
         demography.departures(pop, p, rng["demography"].random(n))
         stats = promotion.annual_personnel(pop, org, p, year, rng["evaluation"].standard_normal(n))
+        promotion.update_odds(self.odds, stats.pop("promoted_from"), stats.pop("candidates"))
         self._turnover(was_active, year)
         self.leaders = leaders.leader_rows(pop, org.n_units)
         u_rot = rng["rotation"].random((2, n))
         demography.rotate(pop, org, p, u_rot[0], u_rot[1], self.leaders)
         self.leaders = leaders.leader_rows(pop, org.n_units)
-        # Promoted innovators are seen as evidence that innovating is safe (M4).
-        social_learning.update_beliefs(pop, stats.pop("promoted_innovators"),
-                                       np.zeros(n, dtype=bool), self.n_units, p)
+        # Promoted innovators are seen as evidence that innovating is tolerated (M4).
+        social_learning.update_beliefs(
+            pop, social_learning.promoted_evidence(stats.pop("promoted_innovators")),
+            self.n_units, p)
         self.year_stats = {**stats, "innovator_share": innovator_share}
-        self._time_budget = None  # cadres changed units
+        self._time_budget = None  # cadres changed units and posts
 
     def _turnover(self, was_active: np.ndarray, year: float) -> np.ndarray:
         """Leavers' agents leave; recruits fill vacant staff posts as new agents."""
@@ -240,7 +283,8 @@ class CadreModel(mesa.Model):
             if self._agent_of_row is not None:
                 self._retire_agents(np.flatnonzero(was_active & ~pop.active))
             recruits = demography.recruit(pop, self.organisation, self.p,
-                                          rng.standard_normal((5, n)), rng.random((2, n)), year)
+                                          rng.standard_normal((demography.N_RECRUIT_DRAWS, n)),
+                                          rng.random((2, n)), year)
             if self._agent_of_row is None:
                 return recruits
             rows = recruits.tolist()
@@ -250,21 +294,32 @@ class CadreModel(mesa.Model):
 
     def _retire_agents(self, rows: np.ndarray) -> None:
         """Agents of cadres who left keep their last state and leave the Mesa model."""
-        if not rows.size:
+        rows = [r for r in rows.tolist() if self._agent_of_row[r] is not None]
+        if not rows:
             return
         pop = self.population
         table = {name: getattr(pop, name)[rows] for name in COLUMNS}
         leaving = []
-        for row in rows.tolist():
+        for row in rows:
             leaving.append(self._agent_of_row[row])
             self._agent_of_row[row] = None
         CadreAgent.retire(self, leaving, table)
+
+    def cadre_left(self, agent: CadreAgent) -> None:
+        """A cadre whose agent was removed (``agent.remove()``) leaves the county at once: its
+        post falls vacant, its agent keeps its last state."""
+        row = agent.row
+        pop = self.population
+        agent._final, agent.row = ({name: getattr(pop, name)[[row]] for name in COLUMNS}, 0), None
+        pop.active[row] = False
+        self._agent_of_row[row] = None
+        self._time_budget = None
 
     def dispose(self) -> None:
         """Drop every agent of a finished model, so that they are freed at once by reference
         counting (agents and model refer to each other). The model cannot be used afterwards."""
         self._agent_of_row = None
-        self._agents.clear()  # Mesa's hard references; its agent sets hold weak ones
+        mesa_adapter.drop_agents(self)
         self.running = False
 
     # ------------------------------------------------------------------ tables
@@ -282,9 +337,25 @@ class CadreModel(mesa.Model):
         return pd.DataFrame(data)
 
 
+def update_routine_performance(performance, action, skill, competence,
+                               accountability_intensity) -> None:
+    """Appraised routine work moves towards its target: competence, skill and inspection pressure
+    raise it; innovating takes time from it (so strict management can raise compliance while
+    lowering innovation)."""
+    _routine_kernel(performance, action, skill, competence, accountability_intensity)
+
+
 @kernel
-def _routine_kernel(performance, action, skill, accountability):
+def routine_target(skill, competence, accountability_intensity, action):
+    """The routine performance a cadre's current work leads to."""
+    distracted = (ROUTINE_DISTRACTION[0] if action == INCREMENTAL
+                  else (ROUTINE_DISTRACTION[1] if action == BOLD else 0.0))
+    return clip(ROUTINE_BASE + competence + ROUTINE_SKILL * skill
+                + ROUTINE_INSPECTION * accountability_intensity - distracted, 0.0, 1.0)
+
+
+@kernel
+def _routine_kernel(performance, action, skill, competence, accountability):
     for i in range(performance.size):
-        distracted = 0.05 if action[i] == INCREMENTAL else (0.1 if action[i] == BOLD else 0.0)
-        target = 0.3 + 0.4 * skill[i] + 0.3 * accountability - distracted
+        target = routine_target(skill[i], competence[i], accountability, action[i])
         performance[i] += ROUTINE_ADJUST * (target - performance[i])

@@ -2,15 +2,29 @@
 
 Shares are of serving cadres unless said otherwise; counts are per step (promotions and demotions
 happen at the yearly appraisal, in the fourth quarter).
+
+The four ``barrier_*`` shares decompose what holds back the cadres who did not innovate
+genuinely: for each of them, the gap between its chance of a genuine attempt with all four
+barriers removed and its actual chance is split among the barriers by Shapley values
+(decision.py); the shares are each barrier's part of the summed gap, so they add up to one. The
+``binding_*`` shares are the older, winner-take-all view: the share of cadres for whom each
+barrier is the single removal that would help most.
 """
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import mesa
 import numpy as np
 
+from .decision import ROW as TERM
 from .jit import kernel
-from .population import INCREMENTAL, SYMBOLIC
+from .leaders import insecure, stance
+from .population import BARRIER_NAMES, HEAD, INCREMENTAL, SYMBOLIC
+
+#: Stress above which a cadre counts as burned out (half of full stress).
+BURNOUT_STRESS = 0.5
 
 OUTPUTS: dict[str, str] = {
     "innovation_rate": "share of cadres attempting a genuine innovation",
@@ -18,18 +32,29 @@ OUTPUTS: dict[str, str] = {
     "symbolic_rate": "share of cadres staging a symbolic innovation",
     "sanction_rate": "share of cadres sanctioned",
     "excused_rate": "share of investigated genuine failures excused (0 when none)",
-    "barrier_afraid": "share of cadres held back by fear of sanction",
-    "barrier_unwilling": "share held back because innovating does not pay",
-    "barrier_unaccustomed": "share held back by conformity and habit",
-    "barrier_unable": "share held back by lack of skill, time or energy",
+    "exposure_rate": "share of cadres whose symbolic project was exposed (when claimed or later)",
+    "barrier_afraid": "share of the missing chance of genuine innovation due to fear of sanction",
+    "barrier_unwilling": "share of the missing chance due to a pay-off too small for the effort",
+    "barrier_unaccustomed": "share of the missing chance due to conformity and habit",
+    "barrier_unable": "share of the missing chance due to lack of skill, time or energy",
+    "barrier_gap": "mean chance of a genuine attempt that non-innovators lack (all barriers)",
+    "binding_afraid": "share of cadres for whom removing fear would help most",
+    "binding_unwilling": "share of cadres for whom a full pay-off would help most",
+    "binding_unaccustomed": "share of cadres for whom removing conformity would help most",
+    "binding_unable": "share of cadres for whom full skill, time and energy would help most",
     "mean_skill": "mean effective innovation skill",
     "mean_risk_aversion": "mean risk aversion",
     "mean_ambition": "mean career ambition",
     "mean_stress": "mean stress",
-    "perceived_tolerance": "mean belief that an honest failure is excused",
+    "burnout_share": "share of cadres with stress above one half (burned out)",
+    "perceived_tolerance": "mean belief that a failure the rules cover is excused",
+    "perceived_risk": "mean belief about the base chance that a failure is investigated",
+    "perceived_detection": "mean belief that a symbolic project is exposed, now or later",
     "promotions": "promotions this step",
     "demotions": "demotions and dismissals this step",
     "innovator_share_promoted": "share of innovators among those promoted at the last appraisal",
+    "innovator_share_candidates": "share of innovators among the eligible candidates at the last "
+                                  "appraisal",
     "innovator_share": "share of cadres who attempted genuine innovation in the appraisal year",
     "value_delivered": "value of successful genuine innovation this step (size units)",
     "cumulative_value": "value of successful genuine innovation since the start",
@@ -37,100 +62,182 @@ OUTPUTS: dict[str, str] = {
     "routine_performance": "mean appraised routine performance (compliance)",
     "honour_value": "credibility of honours (0-1)",
     "leader_support": "mean stance of the leaders cadres answer to (-1..1)",
+    "stimulating_leaders": "share of unit heads whose stance stimulates innovation (stance > 0)",
+    "ceilinged_leaders": "share of unit heads and county leaders at or past the age limit",
+    "policy_cost": "budget cost of the policy in force, yuan per cadre per year",
     "n_active": "serving cadres",
 }
 
-
-def compute(pop, action, events, barrier, state, skill=None) -> dict[str, float]:
-    """All outputs for the current step as plain floats (``skill``: the cadres' effective
-    skill, when the caller has it already)."""
-    if skill is None:
-        skill = pop.skill_effective()
-    stats = np.zeros(_N_STATS)
-    acted = events is not None  # at construction nobody has acted yet
-    ev = ((events.attempted, events.success, events.investigated, events.excused,
-           events.sanctioned, events.value) if acted else (_NO_EVENTS,) * 5 + (_NO_VALUE,))
-    _count_kernel(pop.active, barrier, skill, pop.risk_aversion, pop.ambition, pop.stress,
-                  pop.perceived_tolerance, pop.routine_performance, state["stance"], action,
-                  *ev, acted, stats)
-    (n, attempts, successes, investigated, excused, sanctioned, symbolic, incremental, value,
-     afraid, unwilling, unaccustomed, unable, *sums) = stats.tolist()
-    n = max(n, 1.0)
-    out = {
-        "innovation_rate": attempts / n,
-        "success_rate": successes / attempts if attempts else 0.0,
-        "symbolic_rate": symbolic / n,
-        "sanction_rate": sanctioned / n,
-        "excused_rate": excused / investigated if investigated else 0.0,
-        "barrier_afraid": afraid / n,
-        "barrier_unwilling": unwilling / n,
-        "barrier_unaccustomed": unaccustomed / n,
-        "barrier_unable": unable / n,
-        "value_delivered": value,
-        "bold_share": 1.0 - incremental / attempts if attempts else 0.0,
-        "promotions": float(state["promotions"]),
-        "demotions": float(state["demotions"]),
-        "innovator_share_promoted": state["innovator_share_promoted"],
-        "innovator_share": state["innovator_share"],
-        "cumulative_value": state["cumulative_value"],
-        "honour_value": state["honour_value"],
-        "n_active": n,
-    }
-    for name, total in zip(_MEANS, sums, strict=True):
-        out[name] = total / n
-    return {k: out[k] for k in OUTPUTS}
-
-
-#: Means over serving cadres, in the order of the kernel's sums.
+#: Means over serving cadres, in the order of their sums in the kernel's stats.
 _MEANS = ("mean_skill", "mean_risk_aversion", "mean_ambition", "mean_stress",
-          "perceived_tolerance", "routine_performance", "leader_support")
-_N_STATS = 13 + len(_MEANS)
+          "perceived_tolerance", "perceived_risk", "perceived_detection", "routine_performance",
+          "leader_support")
+_COUNTS = ("n", "attempts", "successes", "investigated", "excused", "sanctioned", "symbolic",
+           "incremental", "value", "exposed", "non_innovators", "gap", "burned_out", "heads",
+           "stimulating", "leaders", "ceilinged",
+           *(f"binding_{b}" for b in BARRIER_NAMES), *(f"shapley_{b}" for b in BARRIER_NAMES))
+STATS = _COUNTS + _MEANS
+#: Position of each statistic in the kernel's ``stats`` array, by name.
+STAT = namedtuple("Stat", STATS)(*range(len(STATS)))
 _NO_EVENTS = np.zeros(0, dtype=np.bool_)
 _NO_VALUE = np.zeros(0)
 
 
+def compute(pop, action, events, decision, barrier, state, skill=None) -> dict[str, float]:
+    """All outputs for the current step as plain floats (``skill``: the cadres' effective
+    skill, when the caller has it already; ``events`` None before anybody has acted)."""
+    if skill is None:
+        skill = pop.skill_effective()
+    stats = np.zeros(len(STATS))
+    acted = events is not None
+    ev = ((events.attempted, events.success, events.investigated, events.excused,
+           events.sanctioned, events.symbolic_detected | events.exposed_late, events.value)
+          if acted else (_NO_EVENTS,) * 6 + (_NO_VALUE,))
+    _count_kernel(pop.active, pop.rank, pop.age, barrier, decision._terms, skill,
+                  pop.risk_aversion, pop.ambition, pop.stress, pop.perceived_tolerance,
+                  pop.perceived_risk, pop.perceived_detection, pop.routine_performance,
+                  state["stance"], pop.recent_innovation, pop.demerit_until, pop.score,
+                  state["year"], state["age_limit"], action, *ev, acted, stats)
+    s = dict(zip(STATS, stats.tolist(), strict=True))
+    n, attempts, gap = max(s["n"], 1.0), s["attempts"], s["gap"]
+    out = {
+        "innovation_rate": attempts / n,
+        "success_rate": s["successes"] / attempts if attempts else 0.0,
+        "symbolic_rate": s["symbolic"] / n,
+        "sanction_rate": s["sanctioned"] / n,
+        "excused_rate": s["excused"] / s["investigated"] if s["investigated"] else 0.0,
+        "exposure_rate": s["exposed"] / n,
+        "barrier_gap": gap / s["non_innovators"] if s["non_innovators"] else 0.0,
+        "burnout_share": s["burned_out"] / n,
+        "value_delivered": s["value"],
+        "bold_share": 1.0 - s["incremental"] / attempts if attempts else 0.0,
+        "stimulating_leaders": s["stimulating"] / s["heads"] if s["heads"] else 0.0,
+        "ceilinged_leaders": s["ceilinged"] / s["leaders"] if s["leaders"] else 0.0,
+        "promotions": float(state["promotions"]),
+        "demotions": float(state["demotions"]),
+        "innovator_share_promoted": state["innovator_share_promoted"],
+        "innovator_share_candidates": state["innovator_share_candidates"],
+        "innovator_share": state["innovator_share"],
+        "cumulative_value": state["cumulative_value"],
+        "honour_value": state["honour_value"],
+        "policy_cost": state["policy_cost"],
+        "n_active": n,
+    }
+    for b in BARRIER_NAMES:
+        out[f"barrier_{b}"] = s[f"shapley_{b}"] / gap if gap > 0 else 0.0
+        out[f"binding_{b}"] = s[f"binding_{b}"] / n
+    for name in _MEANS:
+        out[name] = s[name] / n
+    return {k: out[k] for k in OUTPUTS}
+
+
 @kernel
-def _count_kernel(active, barrier, skill, risk_aversion, ambition, stress, tolerance, routine,
-                  stance, action, attempted, success, investigated, excused, sanctioned, value,
-                  acted, stats):
+def _count_kernel(active, rank, age, barrier, terms, skill, risk_aversion, ambition, stress,
+                  tolerance, risk_belief, detection, routine, seen_stance, recent_innovation,
+                  demerit_until, score, year, age_limit, action, attempted, success,
+                  investigated, excused, sanctioned, exposed, value, acted, stats):
     """One pass over the cadres: counts of events (all rows), of barriers and sums of states
-    (serving cadres); the layout of ``stats`` is unpacked in ``compute``."""
+    (serving cadres); ``stats`` positions are named by STAT."""
     for i in range(active.size):
         if acted:
-            stats[1] += attempted[i]
-            stats[2] += success[i]
-            stats[3] += investigated[i]
-            stats[4] += excused[i]
-            stats[5] += sanctioned[i]
-            stats[6] += action[i] == SYMBOLIC
-            stats[7] += action[i] == INCREMENTAL
-            stats[8] += value[i]
-        if active[i]:
-            stats[0] += 1.0
-            if barrier[i] >= 0:
-                stats[9 + barrier[i]] += 1.0
-            stats[13] += skill[i]
-            stats[14] += risk_aversion[i]
-            stats[15] += ambition[i]
-            stats[16] += stress[i]
-            stats[17] += tolerance[i]
-            stats[18] += routine[i]
-            stats[19] += stance[i]
+            stats[STAT.attempts] += attempted[i]
+            stats[STAT.successes] += success[i]
+            stats[STAT.investigated] += investigated[i]
+            stats[STAT.excused] += excused[i]
+            stats[STAT.sanctioned] += sanctioned[i]
+            stats[STAT.symbolic] += action[i] == SYMBOLIC
+            stats[STAT.incremental] += action[i] == INCREMENTAL
+            stats[STAT.value] += value[i]
+            stats[STAT.exposed] += exposed[i]
+        if not active[i]:
+            continue
+        stats[STAT.n] += 1.0
+        b = barrier[i]
+        if b >= 0:  # did not innovate genuinely: its gap and its parts
+            stats[STAT.non_innovators] += 1.0
+            stats[STAT.binding_afraid + b] += 1.0
+            stats[STAT.gap] += terms[TERM.p_without_barriers, i] - terms[TERM.p_innovate, i]
+            for k in range(len(BARRIER_NAMES)):
+                stats[STAT.shapley_afraid + k] += terms[TERM.shapley_afraid + k, i]
+        stats[STAT.burned_out] += stress[i] > BURNOUT_STRESS
+        if rank[i] >= HEAD:
+            stats[STAT.leaders] += 1.0
+            stats[STAT.ceilinged] += age[i] >= age_limit
+            if rank[i] == HEAD:
+                stats[STAT.heads] += 1.0
+                own = stance(recent_innovation[i], risk_aversion[i],
+                             insecure(demerit_until[i], score[i], year))
+                stats[STAT.stimulating] += own > 0.0
+        stats[STAT.mean_skill] += skill[i]
+        stats[STAT.mean_risk_aversion] += risk_aversion[i]
+        stats[STAT.mean_ambition] += ambition[i]
+        stats[STAT.mean_stress] += stress[i]
+        stats[STAT.perceived_tolerance] += tolerance[i]
+        stats[STAT.perceived_risk] += risk_belief[i]
+        stats[STAT.perceived_detection] += detection[i]
+        stats[STAT.routine_performance] += routine[i]
+        stats[STAT.leader_support] += seen_stance[i]
 
 
 class OutputCollector(mesa.DataCollector):
-    """Mesa's DataCollector with one model reporter per output.
+    """Mesa's DataCollector with one model reporter per output and, for a model with agents, one
+    agent reporter per column in ``agent_columns``.
 
     The outputs are computed once per step as plain floats in ``model.outputs``; collecting them
     appends those floats directly (they are immutable, so Mesa's per-value deepcopy is not needed).
-    Everything else -- ``model_vars``, ``get_model_vars_dataframe()``, ``batch_run`` -- is Mesa's.
+    Agent reporters are kept as one snapshot of the columns per step (a copy of a few arrays) and
+    turned into Mesa's per-agent records only when read, so collecting costs microseconds.
+    Everything else -- ``model_vars``, ``get_model_vars_dataframe()``,
+    ``get_agent_vars_dataframe()``, ``batch_run`` -- is Mesa's.
     """
 
-    def __init__(self):
-        super().__init__(model_reporters={k: (lambda m, k=k: m.outputs[k]) for k in OUTPUTS})
+    def __init__(self, agent_columns=(), agent_rows=None):
+        super().__init__(model_reporters={k: (lambda m, k=k: m.outputs[k]) for k in OUTPUTS},
+                         agent_reporters={c: c for c in agent_columns} or None)
         self._columns = [(self.model_vars[k], k) for k in OUTPUTS]
+        self._agent_columns = tuple(agent_columns)
+        self._agent_rows = agent_rows
+        self._agent_records = _AgentRecords(self._agent_columns)
 
     def collect(self, model) -> None:
         values = model.outputs
         for column, name in self._columns:
             column.append(values[name])
+        if self._agent_columns:
+            rows, ids = self._agent_rows()
+            pop = model.population
+            self._agent_records.add(model.steps, ids,
+                                    [getattr(pop, c)[rows] for c in self._agent_columns])
+
+
+class _AgentRecords(dict):
+    """Mesa's ``_agent_records`` (step -> list of ``(step, agent id, *values)``), built from the
+    column snapshots on first access of a step."""
+
+    def __init__(self, columns):
+        super().__init__()
+        self._columns = columns
+        self._snapshots = {}
+
+    def add(self, step, ids, values) -> None:
+        self._snapshots[step] = (ids, values)
+        super().__setitem__(step, None)
+
+    def __getitem__(self, step):
+        records = super().__getitem__(step)
+        if records is None:
+            ids, values = self._snapshots.pop(step)
+            steps = [step] * ids.size
+            records = list(zip(steps, ids.tolist(), *(v.tolist() for v in values),
+                               strict=True))
+            super().__setitem__(step, records)
+        return records
+
+    def get(self, step, default=None):
+        return self[step] if step in self else default
+
+    def values(self):
+        return [self[step] for step in self]
+
+    def items(self):
+        return [(step, self[step]) for step in self]

@@ -17,9 +17,17 @@ ROUTINE, INCREMENTAL, BOLD, SYMBOLIC = 0, 1, 2, 3
 ACTION_NAMES = ("routine", "incremental innovation", "bold innovation", "symbolic innovation")
 OUTCOME_NAMES = (
     "none", "success", "failure unnoticed", "failure excused", "sanctioned",
-    "symbolic credited", "symbolic detected",
+    "symbolic credited", "symbolic detected", "symbolic exposed later",
 )
-NONE, SUCCESS, FAIL_UNNOTICED, EXCUSED, SANCTIONED, SYM_CREDITED, SYM_DETECTED = range(7)
+(NONE, SUCCESS, FAIL_UNNOTICED, EXCUSED, SANCTIONED, SYM_CREDITED, SYM_DETECTED,
+ SYM_EXPOSED) = range(8)
+#: Size of an incremental and of a bold innovation (M15); value and reward scale with size.
+SIZES = (0.4, 1.0)
+#: Size an image project is claimed at: undetected, it earns the appraisal credit of a bold
+#: success (image projects are announced as big).
+SYMBOLIC_CLAIM = 1.0
+#: Working time an image project takes, as a share of a full-size innovation's.
+SYMBOLIC_TIME = 0.4
 # Barriers (the essays' four words); NO_BARRIER for cadres who innovate genuinely.
 BARRIER_NAMES = ("afraid", "unwilling", "unaccustomed", "unable")
 NO_BARRIER = -1
@@ -40,21 +48,27 @@ COLUMNS: dict[str, tuple[type, str]] = {
     "skill": (np.float64, "0-1 consolidated innovation skill"),
     "training_boost": (np.float64, "skill from training not yet consolidated by use"),
     "conformity_threshold": (np.float64, "share of innovating peers needed to be at ease"),
-    "perceived_tolerance": (np.float64, "belief that an investigated honest failure is excused"),
+    "perceived_tolerance": (np.float64, "belief that a failure the rules cover is excused"),
+    "perceived_risk": (np.float64, "belief that a failed incremental innovation is investigated"),
+    "perceived_detection": (np.float64, "belief that a symbolic innovation is exposed, now or later"),
     "propensity": (np.float64, "-1..1 reinforcement from own past outcomes"),
     "stress": (np.float64, "0-1"),
+    "post_load": (np.float64, "routine load of the cadre's post relative to its unit's"),
+    "competence": (np.float64, "routine competence: the cadre's own part of its routine work"),
     "routine_performance": (np.float64, "0-1 appraised routine work"),
     "innovation_record": (np.float64, "appraisal credit from recent (claimed) innovations"),
     "demerit_until": (np.float64, "model year until which a sanction bars promotion"),
     "attempts_year": (np.float64, "genuine attempts in the current appraisal year"),
-    "recent_innovation": (np.float64, "genuine attempts, discounted by 1/4 a quarter"),
+    "recent_innovation": (np.float64, "genuine attempts, discounted by RECENT_MEMORY a quarter"),
+    "sham_record": (np.float64, "undetected symbolic projects still on record (discounted)"),
     "n_attempts": (np.int64, "genuine innovations attempted in career"),
     "n_successes": (np.int64, "successful genuine innovations in career"),
     "n_sanctions": (np.int64, "sanctions received in career"),
     "n_promotions": (np.int64, "promotions in career"),
     "last_action": (np.int8, "0 routine, 1 incremental, 2 bold, 3 symbolic"),
     "last_outcome": (np.int8, "see OUTCOME_NAMES"),
-    "barrier": (np.int8, "binding barrier of last decision, -1 if innovating genuinely"),
+    "barrier": (np.int8, "binding barrier of the last decision (largest single-removal gain), "
+                         "-1 if innovating genuinely"),
     "score": (np.float64, "last appraisal score"),
 }
 
@@ -73,31 +87,48 @@ class Population:
         return np.minimum(self.skill + self.training_boost, 1.0)
 
 
-def clipped_normal(mean: float, sd: float, z: np.ndarray, lo=0.01, hi=0.99) -> np.ndarray:
-    """Trait values from standard normal draws ``z``: monotone in the mean (for common random
-    numbers, raising a mean shifts every cadre the same way)."""
-    return np.clip(mean + sd * z, lo, hi)
+#: Spreads of traits whose spread is not a research question here (design constants).
+AMBITION_SD, THRESHOLD_SD, MOTIVATION_SD = 0.2, 0.1, 0.2
+COMPETENCE_SD = 0.1  # routine competence differs between cadres about as much as their work
+TRAIT_LO, TRAIT_HI = 0.01, 0.99  # traits on a 0-1 scale never reach the ends
+MOTIVATION_MAX = 2.0
+BELIEF_SD = 0.1  # spread of initial beliefs around their priors
+#: Lowest age of each rank at the start (older cadres hold higher ranks); recruits' ages.
+START_AGE = (22.0, 28.0, 32.0, 38.0)
+RECRUIT_AGE, RECRUIT_AGE_SPAN = 22.0, 8.0
+N_TRAIT_DRAWS = 7  # standard normals per cadre for its traits (see draw_traits)
 
 
 def draw_traits(pop: Population, rows: np.ndarray, p, z: np.ndarray) -> None:
-    """Individual traits for ``rows`` from a (5, n) block of standard normal draws, each a
-    ``clipped_normal``."""
+    """Individual traits for ``rows`` from a (N_TRAIT_DRAWS, n) block of standard normal draws:
+    risk aversion, ambition, skill, conformity threshold, motivation, the post's load and routine
+    competence, each ``mean + sd * z`` clipped to its range (monotone in the mean, so that under
+    common random numbers raising a mean shifts every cadre the same way)."""
     _traits_kernel(rows, z, p.risk_aversion_mean, p.risk_aversion_sd, p.ambition_mean,
                    p.skill_mean, p.skill_sd, p.conformity_threshold_mean, p.intrinsic_motivation,
-                   pop.risk_aversion, pop.ambition, pop.skill, pop.conformity_threshold,
-                   pop.motivation)
+                   p.post_load_sd, pop.risk_aversion, pop.ambition, pop.skill,
+                   pop.conformity_threshold, pop.motivation, pop.post_load, pop.competence)
+
+
+@kernel
+def clip(x, lo, hi):
+    """``x`` limited to [lo, hi] (for scalars inside compiled passes)."""
+    return min(max(x, lo), hi)
 
 
 @kernel
 def _traits_kernel(rows, z, risk_mean, risk_sd, ambition_mean, skill_mean, skill_sd,
-                   threshold_mean, motivation_mean, risk_aversion, ambition, skill, threshold,
-                   motivation):
+                   threshold_mean, motivation_mean, load_sd, risk_aversion, ambition, skill,
+                   threshold, motivation, post_load, competence):
     for i in rows:
-        risk_aversion[i] = min(max(risk_mean + risk_sd * z[0, i], 0.01), 0.99)
-        ambition[i] = min(max(ambition_mean + 0.2 * z[1, i], 0.01), 0.99)
-        skill[i] = min(max(skill_mean + skill_sd * z[2, i], 0.01), 0.99)
-        threshold[i] = min(max(threshold_mean + 0.1 * z[3, i], 0.01), 0.99)
-        motivation[i] = min(max(motivation_mean + 0.2 * z[4, i], 0.0), 2.0)
+        risk_aversion[i] = clip(risk_mean + risk_sd * z[0, i], TRAIT_LO, TRAIT_HI)
+        ambition[i] = clip(ambition_mean + AMBITION_SD * z[1, i], TRAIT_LO, TRAIT_HI)
+        skill[i] = clip(skill_mean + skill_sd * z[2, i], TRAIT_LO, TRAIT_HI)
+        threshold[i] = clip(threshold_mean + THRESHOLD_SD * z[3, i], TRAIT_LO, TRAIT_HI)
+        motivation[i] = clip(motivation_mean + MOTIVATION_SD * z[4, i], 0.0, MOTIVATION_MAX)
+        # A post's load is lognormal around its unit's (mean one): a few desks are far busier.
+        post_load[i] = np.exp(load_sd * z[5, i] - 0.5 * load_sd * load_sd)
+        competence[i] = COMPETENCE_SD * z[6, i]
 
 
 def populate(org: Organisation, p, rng: np.random.Generator) -> Population:
@@ -111,14 +142,17 @@ def populate(org: Organisation, p, rng: np.random.Generator) -> Population:
     pop.rank[:] = np.repeat(ranks, counts)
     pop.active[:] = True
     # Ages rise with rank; nobody starts at or past retirement.
-    lo = np.array([22.0, 28.0, 32.0, 38.0])[pop.rank]
+    lo = np.array(START_AGE)[pop.rank]
     top = p.retirement_age - 0.25
     pop.age[:] = lo + rng.random(n) * (top - lo)
-    pop.service[:] = pop.age - 22.0
+    pop.service[:] = pop.age - RECRUIT_AGE
     pop.tenure[:] = rng.random(n) * np.minimum(pop.service, 8.0)
-    draw_traits(pop, np.arange(n), p, rng.standard_normal((5, n)))
-    pop.perceived_tolerance[:] = np.clip(p.prior_tolerance_belief + 0.1 * rng.standard_normal(n),
-                                         0.0, 1.0)
+    draw_traits(pop, np.arange(n), p, rng.standard_normal((N_TRAIT_DRAWS, n)))
+    z = rng.standard_normal((3, n))
+    for column, prior, k in ((pop.perceived_tolerance, p.prior_tolerance_belief, 0),
+                             (pop.perceived_risk, p.prior_risk_belief, 1),
+                             (pop.perceived_detection, p.prior_detection_belief, 2)):
+        column[:] = np.clip(prior + BELIEF_SD * z[k], 0.0, 1.0)
     pop.routine_performance[:] = np.clip(0.5 + 0.15 * rng.standard_normal(n), 0.0, 1.0)
     pop.ties[:] = rng.integers(0, n, size=(n, pop.ties.shape[1]))
     pop.barrier[:] = NO_BARRIER
@@ -126,7 +160,8 @@ def populate(org: Organisation, p, rng: np.random.Generator) -> Population:
 
 
 __all__ = [
-    "Population", "COLUMNS", "populate", "draw_traits", "ACTION_NAMES", "OUTCOME_NAMES",
+    "Population", "COLUMNS", "populate", "draw_traits", "clip", "SIZES", "SYMBOLIC_CLAIM",
+    "SYMBOLIC_TIME", "ACTION_NAMES", "OUTCOME_NAMES",
     "BARRIER_NAMES", "ROUTINE", "INCREMENTAL", "BOLD", "SYMBOLIC", "STAFF", "DEPUTY", "HEAD",
     "COUNTY", "N_RANKS",
 ]

@@ -1,13 +1,17 @@
 """M5, M6, M7 and M8 -- the yearly appraisal, promotion into vacant posts, demotion of the mediocre,
 and the age and eligibility rules that end careers.
 
-Appraisal score (z-scores within rank, noise from distorted democratic evaluation)::
+Appraisal score (routine performance and seniority as z-scores within rank; noise from
+relationships and distorted democratic evaluation)::
 
     score = w_I * innovation_record
-          + (1 - w_I) * ((1 - w_S) * routine_performance + w_S * seniority)
+          + (1 - w_I) * ((1 - w_S) * z(routine_performance) + w_S * z(seniority))
           + evaluation_noise * N(0, 1) - sanction_severity * [demerit active]
 
-with ``w_I = promotion_innovation_weight`` and ``w_S = promotion_seniority_weight``.
+with ``w_I = promotion_innovation_weight`` and ``w_S = promotion_seniority_weight``. The innovation
+record is counted on its own scale (full-size innovations credited, this year's and half of
+last year's), not as a z-score: where few innovate, a z-score would give each of them a large
+lead whatever the weight, so today's low weight would still put innovators first in line.
 
 Eligible for promotion: serving below county rank, younger than ``promotion_age_limit``, at least
 two years in rank, no active demerit. Vacancies are filled top-down, county departments before
@@ -26,6 +30,26 @@ from .organisation import COUNTY, N_RANKS, STAFF, occupancy
 MIN_YEARS_IN_RANK = 2.0
 RECORD_RETENTION = 0.5  # share of the innovation record carried into the next appraisal year
 PROMOTION_LIFT = 0.5  # share of the gap to full ambition a promotion restores
+CEILING_DECAY = 2.0  # ambition fades this many times faster past the age limit
+#: Posts falling vacant a year, as a share of the posts of a rank: the first guess of the odds
+#: of promotion, before any appraisal has been seen.
+VACANCY_RATE = 0.08
+ODDS_UPDATE = 0.5  # weight of the latest year's realised odds in the cadres' estimate
+
+
+def initial_odds(capacity: np.ndarray) -> np.ndarray:
+    """First guess of the yearly chance that an eligible cadre of each rank wins a post."""
+    posts = capacity.sum(axis=0).astype(np.float64)
+    odds = np.zeros(N_RANKS)
+    odds[:-1] = VACANCY_RATE * posts[1:] / np.maximum(posts[:-1], 1.0)
+    return odds
+
+
+def update_odds(odds: np.ndarray, promoted_from: np.ndarray, candidates: np.ndarray) -> None:
+    """Move the odds of promotion towards last year's realised ones (promoted / eligible)."""
+    realised = promoted_from / np.maximum(candidates, 1.0)
+    has = candidates > 0
+    odds[has] += ODDS_UPDATE * (realised[has] - odds[has])
 
 
 def eligible(pop, p, year: float) -> np.ndarray:
@@ -79,11 +103,10 @@ def appraise(pop, p, noise: np.ndarray, year: float) -> np.ndarray:
 @kernel
 def _appraise_kernel(active, rank, record, routine, service, demerit_until, noise, year, w_i,
                      w_s, noise_sd, severity, score):
-    z_record = _z_by_rank(record, rank, active)
     z_routine = _z_by_rank(routine, rank, active)
     z_service = _z_by_rank(service, rank, active)
     for i in range(active.size):
-        score[i] = (w_i * z_record[i]
+        score[i] = (w_i * record[i]
                     + (1.0 - w_i) * ((1.0 - w_s) * z_routine[i] + w_s * z_service[i])
                     + noise_sd * noise[i]
                     - severity * (demerit_until[i] > year))
@@ -157,6 +180,7 @@ def annual_personnel(pop, org, p, year: float, noise: np.ndarray) -> dict:
     can_rise = eligible(pop, p, year)
     innovator = pop.attempts_year > 0
     promoted = np.zeros(pop.n, dtype=bool)
+    rank_before = pop.rank.copy()
 
     n_demoted, n_dismissed = _cascade(pop.active, pop.rank, pop.unit, pop.tenure,
                                       pop.n_promotions, score, can_rise, cap, township,
@@ -165,15 +189,20 @@ def annual_personnel(pop, org, p, year: float, noise: np.ndarray) -> dict:
     # M8: passed over or past the age limit, ambition fades; a promotion revives it.
     passed_over = can_rise & ~promoted
     too_old = pop.active & (pop.age >= p.promotion_age_limit)
-    pop.ambition *= 1.0 - p.ambition_decay * (passed_over + 2.0 * too_old)
+    pop.ambition *= 1.0 - p.ambition_decay * (passed_over + CEILING_DECAY * too_old)
     pop.ambition[promoted] += PROMOTION_LIFT * (1.0 - pop.ambition[promoted])
 
     n_promoted = int(promoted.sum())
+    n_candidates = int(can_rise.sum())
     stats = {
         "promotions": n_promoted,
         "demotions": n_demoted + n_dismissed,
         "innovator_share_promoted": float(innovator[promoted].mean()) if n_promoted else 0.0,
+        "innovator_share_candidates": (float(innovator[can_rise].mean()) if n_candidates
+                                       else 0.0),
         "promoted_innovators": promoted & innovator,
+        "promoted_from": np.bincount(rank_before[promoted], minlength=N_RANKS).astype(float),
+        "candidates": np.bincount(rank_before[can_rise], minlength=N_RANKS).astype(float),
     }
     pop.innovation_record *= RECORD_RETENTION
     pop.attempts_year[:] = 0.0

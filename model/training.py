@@ -17,10 +17,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from .calendar import QUARTERS_PER_YEAR
 from .jit import kernel
+from .population import clip
 
 CONSOLIDATION = 0.5  # share of the training boost made lasting by one attempt
 REFERENCE_CLASS, REFERENCE_DAYS = 30.0, 7.0  # the course the training_effect refers to
+PEERS_FULL = 3.0  # successful colleagues that give the full peer-learning rate
+STRESS_LEARNING = 0.5  # share of learning lost at full stress
+LEADER_TRANSFER = 0.5  # support for using trained skills from a fully supportive head
 
 
 def course_gain(p) -> float:
@@ -34,7 +39,8 @@ def train(pop, p, u_train: np.ndarray, u_class: np.ndarray, tie_slot: int) -> np
     """Send this quarter's trainees on a course; returns the boolean mask of trainees."""
     trainees = np.zeros(pop.n, dtype=np.bool_)
     _train_kernel(pop.active, pop.skill, pop.training_boost, pop.ties, u_train, u_class,
-                  p.training_coverage / 4.0, min(course_gain(p), 1.0), tie_slot, trainees)
+                  p.training_coverage / QUARTERS_PER_YEAR, min(course_gain(p), 1.0), tie_slot,
+                  trainees)
     return trainees
 
 
@@ -68,16 +74,16 @@ def _practise_kernel(unit, skill, boost, stress, attempted, success, support, n_
     for i in range(unit.size):
         succ_unit[unit[i]] += success[i]
     for i in range(unit.size):
-        room = (1.0 - skill[i]) * (1.0 - 0.5 * stress[i])
-        # Successful colleagues teach; three of them are as good as it gets.
-        peers = min((succ_unit[unit[i]] - success[i]) / 3.0, 1.0)
+        room = (1.0 - skill[i]) * (1.0 - STRESS_LEARNING * stress[i])
+        # Successful colleagues teach; PEERS_FULL of them are as good as it gets.
+        peers = min((succ_unit[unit[i]] - success[i]) / PEERS_FULL, 1.0)
         s = skill[i] + (learning_by_doing * attempted[i] * room + peer_learning * peers * room)
         if not attempted[i]:
             s -= skill_decay * s
         moved = CONSOLIDATION * boost[i] * attempted[i]
         s += moved
         boost[i] = (boost[i] - moved) * (1.0 - transfer_decay * (1.0 - support[i]))
-        skill[i] = min(max(s, 0.0), 1.0)
+        skill[i] = clip(s, 0.0, 1.0)
 
 
 def transfer_support(p, stance: np.ndarray) -> np.ndarray:
@@ -90,4 +96,4 @@ def transfer_support(p, stance: np.ndarray) -> np.ndarray:
 @kernel
 def _support_kernel(stance, policy, out):
     for i in range(stance.size):
-        out[i] = min(max(policy + 0.5 * max(stance[i], 0.0), 0.0), 1.0)
+        out[i] = clip(policy + LEADER_TRANSFER * max(stance[i], 0.0), 0.0, 1.0)

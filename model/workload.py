@@ -1,10 +1,16 @@
 """M13 -- routine workload, compliance burden of strict management, free time and stress.
 
-Routine tasks take ``workload`` of working time (more in townships), less what digital tools remove
-(``digital_relief``); inspection and reporting take ``compliance_burden`` more at full
+Routine tasks take ``workload`` of working time, scaled by the unit's load (townships carry more)
+and the post's own load (``post_load``, lognormal with spread ``post_load_sd``), less what digital
+tools remove (``digital_relief``); inspection and reporting take ``compliance_burden`` more at full
 accountability. What is left is the time to prepare an innovation or to learn. Stress moves towards
-the level the load implies and jumps when a cadre is sanctioned; it lowers the utility of innovating
-and the speed of learning.
+the level the load implies and jumps when a cadre is sanctioned; it lowers the utility of
+innovating and the speed of learning.
+
+Every response to load is smooth (no threshold at which a small change of workload flips
+behaviour): free time ends softly at full load (``TIME_SOFTNESS``), preparation saturates
+exponentially in free time, ``1 - exp(-time / diligence_time)``, and the stress a sustained load
+leads to is logistic around ``stress_threshold`` with width ``STRESS_WIDTH``.
 """
 
 from __future__ import annotations
@@ -12,52 +18,87 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
+from .population import clip
 
 SANCTION_STRESS = 0.3  # stress added by a sanction
-
-
-def load(unit_load_of_cadre: np.ndarray, p) -> np.ndarray:
-    """Share of working time taken by routine work and compliance."""
-    routine = p.workload * unit_load_of_cadre * (1.0 - p.digital_relief)
-    return routine + p.compliance_burden * p.accountability_intensity
-
-
-def free_time(total_load: np.ndarray) -> np.ndarray:
-    """Time left for innovation and learning, in [0, 1]."""
-    return np.clip(1.0 - total_load, 0.0, 1.0)
-
-
-def preparation(time: np.ndarray, p) -> np.ndarray:
-    """How well an attempt can be prepared: 1 once ``diligence_time`` of free time is available."""
-    return np.minimum(time / p.diligence_time, 1.0)
-
-
-def stress_target(total_load: np.ndarray, p) -> np.ndarray:
-    """The stress a sustained load leads to."""
-    return _stress_level(total_load, p.stress_threshold, _stress_span(p))
-
-
-def _stress_span(p) -> float:
-    return max(1.0 - p.stress_threshold, 1e-6)
+#: Softness of the end of free time: an overloaded post keeps a sliver of it (softplus of
+#: 1 - load at this scale) rather than hitting zero at a corner, where workload would stop
+#: mattering to the cadres who hold it.
+TIME_SOFTNESS = 0.05
+#: Width of the logistic stress response: a load one width above the threshold gives 73%
+#: of full stress, two widths 88%. Burnout builds over a range of loads, not at a line.
+STRESS_WIDTH = 0.15
 
 
 @kernel
-def _stress_level(total_load, threshold, span):
-    """``stress_target`` for scalars (inside the stress loop) or arrays."""
-    return np.minimum(np.maximum((total_load - threshold) / span, 0.0), 1.0)
+def cadre_load(workload, unit_load, post_load, digital_relief, compliance_burden,
+               accountability_intensity):
+    """Share of working time taken by routine work and compliance (one cadre)."""
+    return (workload * unit_load * post_load * (1.0 - digital_relief)
+            + compliance_burden * accountability_intensity)
+
+
+@kernel
+def free_time(total_load):
+    """Time left for innovation and learning, in (0, 1]: ``1 - load`` where there is room, a
+    smooth sliver (softplus) when the post is full or overloaded."""
+    x = (1.0 - total_load) / TIME_SOFTNESS
+    soft = x if x > 30.0 else np.log1p(np.exp(x))  # softplus, exact to double precision
+    return min(TIME_SOFTNESS * soft, 1.0)
+
+
+@kernel
+def preparation(time, diligence_time):
+    """How well an attempt can be prepared with due diligence, in [0, 1)."""
+    return 1.0 - np.exp(-time / diligence_time)
+
+
+@kernel
+def stress_level(total_load, threshold):
+    """The stress a sustained load leads to, in (0, 1)."""
+    return 1.0 / (1.0 + np.exp(-(total_load - threshold) / STRESS_WIDTH))
+
+
+@kernel
+def _budget_kernel(unit, post_load, unit_load, pr, load, time, prep):
+    q = pr[0]
+    for i in range(unit.size):
+        load[i] = cadre_load(q.workload, unit_load[unit[i]], post_load[i], q.digital_relief,
+                             q.compliance_burden, q.accountability_intensity)
+        time[i] = free_time(load[i])
+        prep[i] = preparation(time[i], q.diligence_time)
+
+
+def time_budget(pop, unit_load: np.ndarray, pr: np.ndarray) -> tuple:
+    """(load, free time, preparation) of every cadre, from the parameter record ``pr``."""
+    load, time, prep = np.empty(pop.n), np.empty(pop.n), np.empty(pop.n)
+    _budget_kernel(pop.unit, pop.post_load, unit_load, pr, load, time, prep)
+    return load, time, prep
+
+
+def stress_target(total_load: np.ndarray, p) -> np.ndarray:
+    """The stress a sustained load leads to, for every cadre."""
+    out = np.empty(np.shape(total_load))
+    _target_kernel(np.asarray(total_load, dtype=np.float64).ravel(), p.stress_threshold,
+                   out.ravel())
+    return out
+
+
+@kernel
+def _target_kernel(total_load, threshold, out):
+    for i in range(total_load.size):
+        out[i] = stress_level(total_load[i], threshold)
 
 
 def update_stress(pop, total_load: np.ndarray, sanctioned: np.ndarray, p) -> None:
     """Stress relaxes towards its target and rises with a sanction."""
-    _stress_kernel(pop.stress, total_load, sanctioned, p.stress_rate, p.stress_threshold,
-                   _stress_span(p))
+    _stress_kernel(pop.stress, total_load, sanctioned, p.stress_rate, p.stress_threshold)
 
 
 @kernel
-def _stress_kernel(stress, total_load, sanctioned, rate, threshold, span):
+def _stress_kernel(stress, total_load, sanctioned, rate, threshold):
     for i in range(stress.size):
-        target = _stress_level(total_load[i], threshold, span)
-        s = stress[i] + rate * (target - stress[i])
+        s = stress[i] + rate * (stress_level(total_load[i], threshold) - stress[i])
         if sanctioned[i]:
             s += SANCTION_STRESS
-        stress[i] = min(max(s, 0.0), 1.0)
+        stress[i] = clip(s, 0.0, 1.0)

@@ -127,13 +127,17 @@ def test_leavers_keep_their_last_state():
     assert max(live) > 300
 
 
-def test_explain_gives_terms_and_binding_barrier():
+def test_explain_gives_terms_decomposition_and_binding_barrier():
     m = run(steps=3)
     for agent in list(m.agents)[:50]:
         e = agent.explain()
         for key in ("expected_gain", "expected_sanction", "career_payoff", "conformity_pressure",
-                    "success_chance", "leader_stance", "barrier", "barrier_gains", "action"):
+                    "success_chance", "leader_stance", "barrier", "barrier_gains", "action",
+                    "barrier_shares", "barrier_gap", "p_without_barriers", "p_innovate"):
             assert key in e
+        # The decomposition: parts add up to the gap, shares to one.
+        assert sum(e["barrier_parts"].values()) == pytest.approx(e["barrier_gap"], abs=1e-12)
+        assert sum(e["barrier_shares"].values()) == pytest.approx(1.0, abs=1e-9)
         if e["action"] in ("incremental innovation", "bold innovation"):
             assert e["barrier"] is None
         else:
@@ -142,13 +146,57 @@ def test_explain_gives_terms_and_binding_barrier():
             assert e["barrier"] == max(gains, key=gains.get)
 
 
+def test_rng_is_accepted_as_mesa_3_names_the_seed():
+    a, b = CadreModel(rng=42, n_cadres=100), CadreModel(seed=42, n_cadres=100)
+    np.testing.assert_array_equal(a.population.skill, b.population.skill)
+    c = CadreModel(rng=np.random.default_rng(5), n_cadres=100)
+    assert isinstance(c.seed, int)
+    with pytest.raises(ValueError, match="either seed or rng"):
+        CadreModel(seed=1, rng=1, n_cadres=100)
+
+
+def test_agent_reporters_give_a_row_per_cadre_and_step():
+    m = run(steps=3, n_cadres=120)
+    df = m.datacollector.get_agent_vars_dataframe()
+    assert list(df.columns) == ["skill", "risk_aversion", "ambition", "stress", "last_action",
+                                "barrier"]
+    last = df.xs(3, level="Step")
+    assert len(last) == len(m.agents)
+    agent = next(iter(m.agents))
+    assert last.loc[agent.unique_id, "skill"] == agent.skill
+    assert last.loc[agent.unique_id, "barrier"] == agent.barrier
+    # Sweeps' models have no agents and collect no agent rows.
+    bare = run(steps=2, n_cadres=120, with_agents=False)
+    assert not bare.datacollector.agent_reporters
+
+
+def test_removed_agents_retire_their_cadres_and_the_model_runs_on():
+    m = run(steps=2, n_cadres=200)
+    leaver = next(iter(m.agents))
+    row, skill = leaver.row, leaver.skill
+    leaver.remove()
+    assert not m.population.active[row] and leaver.skill == skill  # last state kept
+    assert leaver not in m.agents
+    for _ in range(6):  # through a year end: the post is refilled, no KeyError
+        m.step()
+    assert m.population.active[row] or m.population.active.sum() == len(m.agents)
+    m.remove_all_agents()
+    assert len(m.agents) == 0 and not m.population.active.any()
+    for _ in range(4):
+        m.step()
+    assert len(m.agents) == int(m.population.active.sum()) > 0  # recruits arrived
+
+
 def test_batch_run_works():
     results = mesa.batch_run(CadreModel, parameters={"n_cadres": 100, "seed": [1, 2],
                                                      "fault_tolerance": [0.1, 0.9]},
                              iterations=1, max_steps=4, number_processes=1,
                              display_progress=False)
-    assert len(results) == 4 * 6 or len(results) >= 4
-    assert {"innovation_rate", "barrier_afraid", "fault_tolerance"} <= set(results[0])
+    # Mesa reports the last step of each run, one row per agent (about 100 serving cadres).
+    assert {r["Step"] for r in results} == {4}
+    assert {"innovation_rate", "barrier_afraid", "fault_tolerance", "skill",
+            "AgentID"} <= set(results[0])
+    assert 4 * 90 <= len(results) <= 4 * 100
 
 
 def _check_invariants(m: CadreModel) -> None:
@@ -157,19 +205,27 @@ def _check_invariants(m: CadreModel) -> None:
     assert np.all(occ <= m.organisation.capacity), "a post is over-filled"
     df = series(m)
     assert not df.isna().any().any(), "NaN in outputs"
-    shares = [c for c in OUTPUTS if c.endswith("_rate") or c.startswith("barrier_")
-              or c.endswith("_share") or c.endswith("_promoted") or c == "perceived_tolerance"]
+    shares = [c for c in OUTPUTS if c not in NOT_SHARES]
     assert ((df[shares] >= 0) & (df[shares] <= 1)).all().all()
+    assert (df["leader_support"].abs() <= 1).all() and (df["policy_cost"] >= 0).all()
+    # The decomposition adds up wherever some cadre lacks a chance of innovating.
     barriers = df[[f"barrier_{b}" for b in BARRIER_NAMES]].sum(axis=1)
-    np.testing.assert_allclose(barriers, 1.0 - df["innovation_rate"], atol=1e-9)
+    has_gap = df["barrier_gap"] > 0
+    np.testing.assert_allclose(barriers[has_gap], 1.0, atol=1e-9)
+    binding = df[[f"binding_{b}" for b in BARRIER_NAMES]].sum(axis=1)
+    np.testing.assert_allclose(binding, 1.0 - df["innovation_rate"], atol=1e-9)
     # Population accounted for: every row is a serving cadre or a vacant post.
     assert pop.active.sum() + (m.organisation.capacity - occ).sum() == pop.n
     assert len(m.agents) == pop.active.sum()
-    for col in ("skill", "stress", "perceived_tolerance", "ambition", "risk_aversion"):
+    for col in ("skill", "stress", "perceived_tolerance", "perceived_risk", "perceived_detection",
+                "ambition", "risk_aversion"):
         values = getattr(pop, col)[pop.active]
         assert np.all(np.isfinite(values)) and values.min() >= 0 and values.max() <= 1, col
 
 
+#: Outputs that are not shares in [0, 1].
+NOT_SHARES = {"promotions", "demotions", "value_delivered", "cumulative_value", "leader_support",
+              "policy_cost", "n_active"}
 _swept = [p for p in PARAMETERS if p.kind != "structure"]
 
 

@@ -1,0 +1,68 @@
+"""The one place that touches Mesa's internals.
+
+A county enrols a thousand cadres at the start and dozens every year; registering them one by one
+through ``Agent.__init__`` (three method calls and a formatted log message each) costs about three
+times as much as registering a cohort at once. Doing that means writing the registries that
+``Model.register_agent`` writes -- ``model._agents`` (hard references), ``model._agents_by_type``
+and ``model._all_agents`` (weak agent sets) -- and drawing ids from ``Agent._ids``. Those are
+private to Mesa and may change between releases, so they are touched here only, the version is
+checked at import, and tests/test_mesa_adapter.py checks that a cohort registered here is
+indistinguishable from agents made with ``CadreAgent(model, row)``.
+"""
+
+from __future__ import annotations
+
+import mesa
+from mesa.agent import AgentSet
+
+#: The Mesa release line whose internals this module was written against.
+SUPPORTED_MESA = "3.3"
+
+if not mesa.__version__.startswith(SUPPORTED_MESA + "."):  # pragma: no cover - install check
+    raise ImportError(
+        f"cadresim needs Mesa {SUPPORTED_MESA}.x (found {mesa.__version__}); install the pinned "
+        "version with: pip install 'mesa==3.3.1'")
+
+
+def enrol_cohort(model, cls, init, count: int) -> list:
+    """Create ``count`` agents of ``cls`` in ``model`` and register them as ``cls(model, ...)``
+    would: ids from Mesa's counter in order, in ``model.agents`` and ``model.agents_by_type``.
+    ``init(agent, k)`` sets the k-th agent's own attributes."""
+    ids = mesa.Agent._ids[model]
+    agents = []
+    for k in range(count):
+        agent = cls.__new__(cls)
+        agent.model, agent.unique_id, agent.pos = model, next(ids), None
+        init(agent, k)
+        agents.append(agent)
+    if cls not in model._agents_by_type:
+        model._agents_by_type[cls] = AgentSet([], random=model.random)
+    cohort = dict.fromkeys(agents)
+    model._agents.update(cohort)
+    model._agents_by_type[cls]._agents.update(cohort)
+    model._all_agents._agents.update(cohort)
+    return agents
+
+
+def retire_cohort(model, agents: list) -> None:
+    """Deregister ``agents`` from ``model`` as ``Agent.remove`` would (agents already removed are
+    skipped)."""
+    registry, everyone = model._agents, model._all_agents._agents
+    for agent in agents:
+        if registry.pop(agent, False) is not False:
+            model._agents_by_type[type(agent)]._agents.pop(agent, None)
+            everyone.pop(agent, None)
+
+
+def drop_agents(model) -> None:
+    """Drop the model's hard references to its agents (its agent sets hold weak ones), so a
+    finished model and its agents are freed at once by reference counting."""
+    model._agents.clear()
+
+
+def forget_model(model) -> None:
+    """Release Mesa's class-level id counter for ``model`` (``Agent._ids`` is keyed by model and
+    would otherwise keep every finished model, and its agents, alive)."""
+    ids = getattr(mesa.Agent, "_ids", None)
+    if isinstance(ids, dict):
+        ids.pop(model, None)
