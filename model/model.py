@@ -144,6 +144,7 @@ class CadreModel(mesa.Model):
                            "innovator_share_candidates": 0.0, "innovator_share": 0.0}
         self._attempted = np.zeros(pop.n, dtype=bool)
         self._time_budget = None  # see _time_budget_now
+        self._level_cost = None  # see _state
         self._initial_stress()
 
         self._agent_of_row: list | None = None
@@ -193,10 +194,12 @@ class CadreModel(mesa.Model):
     def _state(self, ctx, year: float, value: float) -> dict:
         n_active = max(int(np.count_nonzero(self.population.active)), 1)
         size_per_cadre_year = value * QUARTERS_PER_YEAR / n_active
+        if self._level_cost is None:  # levels change only with the schedule
+            self._level_cost = sum(costs.level_costs(self.p).values())
+        cost = self._level_cost + sum(costs.success_costs(self.p, size_per_cadre_year).values())
         return {"stance": ctx.stance, "year": year, "age_limit": self.p.promotion_age_limit,
                 "cumulative_value": self.cumulative_value, "honour_value": self.honour_value,
-                "policy_cost": costs.policy_cost(self.p, size_per_cadre_year),
-                **self.year_stats}
+                "policy_cost": cost, **self.year_stats}
 
     def _agent_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows, agent ids) of the serving cadres, for the agent reporters."""
@@ -213,7 +216,7 @@ class CadreModel(mesa.Model):
         year = (self.steps - 1) * QUARTER
         if self.policy and self.policy.apply(p, year):
             self.pr = record(p)
-            self._time_budget = None
+            self._time_budget = self._level_cost = None
         self.honour_value = incentives.update_honour_value(self.honour_value, p)
         ctx = self._context(year)
 

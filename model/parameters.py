@@ -20,6 +20,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import numba
 import numpy as np
 
 __all__ = [
@@ -455,12 +456,15 @@ def record(p) -> np.ndarray:
     """The live values of namespace ``p`` as a one-element record array (``RECORD_DTYPE``).
 
     Compiled passes take this record and read fields by name (``q = pr[0]; q.workload``), so
-    no pass depends on the position of a parameter in a long argument list.
+    no pass depends on the position of a parameter in a long argument list. When the passes run
+    as plain Python (``NUMBA_DISABLE_JIT=1``) the record is a ``numpy.recarray``, whose elements
+    allow that attribute access; compiled, a plain structured array is passed (a recarray's
+    Python-level attribute lookups would slow every call).
     """
-    out = np.zeros(1, dtype=RECORD_DTYPE).view(np.recarray)
+    out = np.zeros(1, dtype=RECORD_DTYPE)
     for name in RECORD_DTYPE.names:
         out[name] = getattr(p, name)
-    return out
+    return out.view(np.recarray) if numba.config.DISABLE_JIT else out
 
 
 def _unknown(name: str) -> ParameterError:
