@@ -78,7 +78,7 @@ FIELDS = (
     "u_incremental", "u_bold", "u_symbolic", "p_innovate", "p_symbolic", "p_without_barriers",
     *(f"gain_{b}" for b in BARRIER_NAMES), *(f"shapley_{b}" for b in BARRIER_NAMES),
 )
-#: Row of each term in the terms array, by name (``terms[ROW.success_chance, i]``).
+#: Row of each term in the terms array, by name (``terms[i, ROW.success_chance]``).
 ROW = namedtuple("Row", FIELDS)(*range(len(FIELDS)))
 
 
@@ -136,22 +136,25 @@ def shapley4(v, phi):
 
 
 class Decision:
-    """The terms of every cadre's last decision (arrays, one entry per row)."""
+    """The terms of every cadre's last decision: ``terms[i, ROW.<field>]``, and each field as an
+    array over cadres (``decision.success_chance``)."""
 
     fields = FIELDS
 
     def __init__(self, terms: np.ndarray | None = None, **arrays):
-        """From a (len(fields), n) array whose rows follow ``fields``, or from named arrays."""
+        """From an (n, len(fields)) array whose columns follow ``fields``, or from named
+        arrays. (One row per cadre: the decision writes each cadre's terms in one place.)"""
         if terms is None:
-            terms = np.stack([np.asarray(arrays[k], dtype=np.float64) for k in self.fields])
-        self._terms = terms
+            terms = np.stack([np.asarray(arrays[k], dtype=np.float64) for k in self.fields],
+                             axis=1)
+        self.terms = terms
 
     def __getattr__(self, name: str) -> np.ndarray:
-        # A field is a row of the terms array, looked up when asked for (most never are).
-        if name.startswith("_"):
+        # A field is a column of the terms array, looked up when asked for (most never are).
+        if name.startswith("_") or name == "terms":
             raise AttributeError(name)
         try:
-            return self._terms[getattr(ROW, name)]
+            return self.terms[:, getattr(ROW, name)]
         except AttributeError:
             raise AttributeError(f"Decision has no term {name!r}") from None
 
@@ -165,7 +168,7 @@ def decide(pop, pr, ctx, u_choice: np.ndarray):
     per cadre. Vacant rows (no serving cadre) do routine work and have no barrier.
     """
     n = pop.n
-    terms = np.empty((len(FIELDS), n))
+    terms = np.empty((n, len(FIELDS)))
     action = np.empty(n, dtype=np.int8)
     barrier = np.empty(n, dtype=np.int8)
     _decide_kernel(
@@ -273,21 +276,21 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
                     best, k = v[1 << b], b
             barrier[i] = k
 
-        terms[ROW.success_chance, i], terms[ROW.success_chance_bold, i] = p_inc, p_bold
-        terms[ROW.expected_gain, i] = gain_bold if bold else gain_inc
-        terms[ROW.expected_sanction, i] = fear_bold if bold else fear_inc
-        terms[ROW.career_payoff, i], terms[ROW.reward, i] = career[i], reward
-        terms[ROW.willingness, i] = will_bold if bold else will_inc
-        terms[ROW.conformity_pressure, i] = custom
-        terms[ROW.ability_cost, i] = able_bold if bold else able_inc
-        terms[ROW.leader_stance, i], terms[ROW.preparation, i] = stance[i], prep
-        terms[ROW.time_available, i] = time[i]
-        terms[ROW.investigation_chance, i] = inv_bold if bold else inv_inc
-        terms[ROW.excuse_chance, i] = exc_bold if bold else exc_inc
-        terms[ROW.u_incremental, i], terms[ROW.u_bold, i] = u_inc, u_bold
-        terms[ROW.u_symbolic, i] = u_sym
-        terms[ROW.p_innovate, i], terms[ROW.p_symbolic, i] = pr_gen, pr_sym
-        terms[ROW.p_without_barriers, i] = pr_gen + v[15]
+        terms[i, ROW.success_chance], terms[i, ROW.success_chance_bold] = p_inc, p_bold
+        terms[i, ROW.expected_gain] = gain_bold if bold else gain_inc
+        terms[i, ROW.expected_sanction] = fear_bold if bold else fear_inc
+        terms[i, ROW.career_payoff], terms[i, ROW.reward] = career[i], reward
+        terms[i, ROW.willingness] = will_bold if bold else will_inc
+        terms[i, ROW.conformity_pressure] = custom
+        terms[i, ROW.ability_cost] = able_bold if bold else able_inc
+        terms[i, ROW.leader_stance], terms[i, ROW.preparation] = stance[i], prep
+        terms[i, ROW.time_available] = time[i]
+        terms[i, ROW.investigation_chance] = inv_bold if bold else inv_inc
+        terms[i, ROW.excuse_chance] = exc_bold if bold else exc_inc
+        terms[i, ROW.u_incremental], terms[i, ROW.u_bold] = u_inc, u_bold
+        terms[i, ROW.u_symbolic] = u_sym
+        terms[i, ROW.p_innovate], terms[i, ROW.p_symbolic] = pr_gen, pr_sym
+        terms[i, ROW.p_without_barriers] = pr_gen + v[15]
         for b in range(N_BARRIERS):
-            terms[ROW.gain_afraid + b, i] = v[1 << b]
-            terms[ROW.shapley_afraid + b, i] = phi[b]
+            terms[i, ROW.gain_afraid + b] = v[1 << b]
+            terms[i, ROW.shapley_afraid + b] = phi[b]

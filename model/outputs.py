@@ -93,7 +93,7 @@ def compute(pop, action, events, decision, barrier, state, skill=None) -> dict[s
     ev = ((events.attempted, events.success, events.investigated, events.excused,
            events.sanctioned, events.symbolic_detected | events.exposed_late, events.value)
           if acted else (_NO_EVENTS,) * 6 + (_NO_VALUE,))
-    _count_kernel(pop.active, pop.rank, pop.age, barrier, decision._terms, skill,
+    _count_kernel(pop.active, pop.rank, pop.age, barrier, decision.terms, skill,
                   pop.risk_aversion, pop.ambition, pop.stress, pop.perceived_tolerance,
                   pop.perceived_risk, pop.perceived_detection, pop.routine_performance,
                   state["stance"], pop.recent_innovation, pop.demerit_until, pop.score,
@@ -156,9 +156,9 @@ def _count_kernel(active, rank, age, barrier, terms, skill, risk_aversion, ambit
         if b >= 0:  # did not innovate genuinely: its gap and its parts
             stats[STAT.non_innovators] += 1.0
             stats[STAT.binding_afraid + b] += 1.0
-            stats[STAT.gap] += terms[TERM.p_without_barriers, i] - terms[TERM.p_innovate, i]
+            stats[STAT.gap] += terms[i, TERM.p_without_barriers] - terms[i, TERM.p_innovate]
             for k in range(len(BARRIER_NAMES)):
-                stats[STAT.shapley_afraid + k] += terms[TERM.shapley_afraid + k, i]
+                stats[STAT.shapley_afraid + k] += terms[i, TERM.shapley_afraid + k]
         stats[STAT.burned_out] += stress[i] > BURNOUT_STRESS
         if rank[i] >= HEAD:
             stats[STAT.leaders] += 1.0
