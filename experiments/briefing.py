@@ -106,8 +106,8 @@ def who_gains(baseline, scenarios, replicates: int, years: float, seed: int,
     """
     import pandas as pd
 
-    from .compare import paired_ci
     from .replicates import check_settings, prepare_scenarios, replicate_seed
+    from .stats import paired_ci
 
     check_settings(replicates, years, seed, n_cadres, workers)
     loaded = prepare_scenarios([baseline, *scenarios], years)

@@ -55,7 +55,7 @@ def _common_options(replicates_default: int):
 
 
 def _print_effects(effects) -> None:
-    from .compare import overall_narrowing
+    from .replicates import overall_narrowing
 
     width = max(len(s) for s in effects["scenario"])
     click.echo(f"{'scenario':<{width}}  {'output':<24} {'baseline':>9} {'effect':>10} "

@@ -38,8 +38,7 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
                  workers: int | None = None, replace: bool = False, progress: bool = True,
                  argv: list[str] | None = None) -> Path:
     """Run the headline experiment into ``out``; returns the folder."""
-    from .compare import compare_scenarios
-    from .replicates import check_settings, prepare_scenarios
+    from .replicates import check_settings, compare_scenarios, prepare_scenarios
     from .scenario import list_scenarios
     from .sensitivity import Plan, build_problem, parse_outputs, run_sensitivity
     from .store import provenance, write_json_atomic

@@ -181,7 +181,7 @@ def test_explained_cadres_are_bound_by_their_largest_barrier():
 
 
 def test_policy_briefing_reads_a_stored_comparison(tmp_path):
-    from experiments.compare import compare_scenarios
+    from experiments import compare_scenarios
 
     stored = tmp_path / "headline" / "compare"
     compare_scenarios("baseline", ["credible_fault_tolerance"], replicates=2, years=1, seed=9,

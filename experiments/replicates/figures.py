@@ -16,8 +16,9 @@ import pandas as pd
 
 from model.outputs import OUTPUTS
 
-from .compare import CONFIDENCE, KEY_OUTPUTS, _t_quantile
-from .store import save_figure
+from ..stats import CONFIDENCE, t_quantile
+from ..store import save_figure
+from .effects import KEY_OUTPUTS
 
 BARRIER_OUTPUTS = ("innovation_rate", "barrier_afraid", "barrier_unwilling",
                    "barrier_unaccustomed", "barrier_unable")
@@ -59,7 +60,7 @@ def band_table(timeseries: pd.DataFrame, output: str,
     """Per scenario and year: mean over replicates and the t-interval band of that mean."""
     g = timeseries.groupby(["scenario", "year"], observed=True)[output]
     df = g.agg(["mean", "std", "count"]).reset_index()
-    q = df["count"].map(lambda n: _t_quantile(n - 1, confidence) if n > 1 else np.nan)
+    q = df["count"].map(lambda n: t_quantile(n - 1, confidence) if n > 1 else np.nan)
     half = q * df["std"] / np.sqrt(df["count"])
     df["low"], df["high"] = df["mean"] - half, df["mean"] + half
     return df
