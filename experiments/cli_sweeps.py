@@ -14,8 +14,15 @@ from __future__ import annotations
 import click
 
 from .cli import cli
-from .engines import CLUSTERS, ENGINES
-from .sweep import load_results, merge_shards, parse_shard, resume_sweep, sweep_status
+from .sweeps import (
+    CLUSTERS,
+    ENGINES,
+    load_results,
+    merge_shards,
+    parse_shard,
+    resume_sweep,
+    sweep_status,
+)
 
 
 class ShardType(click.ParamType):

@@ -8,7 +8,7 @@ The pieces, one file each:
 * ``sensitivity_figures.py``  -- index bars, Morris mu*-sigma, the mechanism chart;
 * this module                 -- the problem from the model's parameter declaration, the plan,
   the cost estimate of ``--dry-run`` and :func:`run_sensitivity`, which runs the design through
-  ``experiments.sweep.run_sweep`` and writes every result into one folder atomically.
+  ``experiments.sweeps.run_sweep`` and writes every result into one folder atomically.
 """
 
 from __future__ import annotations
@@ -129,7 +129,7 @@ class Plan:
 
     def sweep_design(self, design: Design):
         """The sweep that runs ``design`` (every other parameter at its default)."""
-        from .sweep import SweepDesign
+        from .sweeps import SweepDesign
 
         swept = set(self.problem.names)
         base = {k: v for k, v in validate().items() if k not in swept}
@@ -155,8 +155,8 @@ def estimate_cost(plan: Plan, workers: int | None = None, timing_runs: int = 4) 
     of this process after those runs (plus slack) for each worker and the parent, and the results
     table.
     """
-    from .engines import default_workers
-    from .sweep import run_chunk
+    from .sweeps.chunks import run_chunk
+    from .sweeps.engines import default_workers
 
     design = plan.design()
     sweep = plan.sweep_design(design)
@@ -247,7 +247,7 @@ def _run(plan, out, engine, workers, progress, argv, engine_options) -> Analysis
     from . import store
     from .sensitivity_figures import write_figures
     from .sensitivity_report import write_summary, write_tables
-    from .sweep import run_sweep
+    from .sweeps import run_sweep
 
     started, t0 = store.utc_now(), time.perf_counter()
     design = plan.design()
