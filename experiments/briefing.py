@@ -341,7 +341,7 @@ def load_sweep(sweep_dir) -> tuple:
     return pd.read_csv(folder / "indices.csv"), diagnostics, manifest
 
 
-#: Plain words for the flags of ``indices.csv`` (see ``experiments.sensitivity_report``).
+#: Plain words for the flags of ``indices.csv`` (see ``experiments.sensitivity.report``).
 FLAG_WORDS = {
     "below_noise": "lost in seed noise", "near_noise": "close to seed noise",
     "S1_spans_zero": "alone: interval reaches zero", "ST_spans_zero": "interval reaches zero",
