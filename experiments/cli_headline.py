@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from .briefings.headline import HeadlineSettings
 from .cli import cli, command_line
-from .headline import HeadlineSettings
 
 
 @cli.command("headline")
@@ -30,7 +30,7 @@ from .headline import HeadlineSettings
 def headline_cmd(out, replace, replicates, samples, years, n_cadres, seed, workers, quiet):
     """Run the headline experiment: every library policy against the baseline, and which levers
     drive genuine innovation (Sobol)."""
-    from .headline import run_headline
+    from .briefings.headline import run_headline
 
     settings = HeadlineSettings(replicates=replicates, years=years, n_cadres=n_cadres,
                                 samples=samples, seed=seed)

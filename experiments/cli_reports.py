@@ -10,8 +10,8 @@ from pathlib import Path
 
 import click
 
+from .briefings.notebooks import NOTEBOOKS
 from .cli import cli
-from .reports import NOTEBOOKS
 
 
 @cli.command("report")
@@ -35,7 +35,7 @@ def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | 
     Nothing is written unless every notebook runs; a failing notebook is reported in one line
     naming the notebook and the cell.
     """
-    from .reports import build_report
+    from .briefings.report import build_report
 
     extra: dict[str, dict] = {}
     if results_dir is not None:
@@ -53,7 +53,7 @@ def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | 
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 def strip_cmd(paths: tuple[str, ...]) -> None:
     """Clear the outputs of notebooks (default: the briefing notebooks) before committing."""
-    from .reports import notebook_path, strip_file
+    from .briefings.notebooks import notebook_path, strip_file
 
     targets = [Path(p) for p in paths] or [notebook_path(n) for n in NOTEBOOKS]
     for path in targets:

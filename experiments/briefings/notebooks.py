@@ -1,15 +1,12 @@
-"""Briefing notebooks: execute them (papermill parameters + nbclient), render HTML, strip outputs.
-
-The three notebooks in ``notebooks/`` stay thin; what they need beyond one call to the package lives
-here, where it is tested:
+"""Briefing notebooks: find them, execute them (papermill parameters + nbclient), strip outputs.
 
 * ``execute_notebook`` injects parameters into the cell tagged ``parameters`` (papermill) and runs
   the notebook on a kernel started from *this* interpreter (nbclient), so a fresh virtualenv needs
   no ``ipykernel install`` and a stray user-level ``python3`` kernelspec cannot hijack the run.
-* ``build_report`` executes all notebooks and writes ``<name>.html`` for each, atomically.
 * ``strip_outputs`` / ``strip_file`` clear outputs so the committed notebooks hold no results.
 
-The tables and figures the notebooks show are built by ``briefing.py``.
+Rendering them to HTML is ``report.py``'s job; the tables and figures they show are built by
+``tour.py``, ``policy.py``, ``gains.py`` and ``importance.py``.
 """
 
 from __future__ import annotations
@@ -18,14 +15,13 @@ import json
 import os
 import sys
 import tempfile
-import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
-from .errors import UserError
-from .store import atomic_write_text, provenance, write_json_atomic
+from ..errors import UserError
+from ..store import atomic_write_text
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 #: The briefing notebooks, in reading order (file stems in ``notebooks/``).
 NOTEBOOKS = ("01_model_tour", "02_policy_briefing", "03_sensitivity")
@@ -196,87 +192,3 @@ def strip_file(path: Path) -> bool:
     if after != before:
         atomic_write_text(path, after if after.endswith("\n") else after + "\n")
     return after != before
-
-
-def render_html(nb, show_code: bool = False) -> str:
-    """A self-contained HTML page of an executed notebook (figures embedded as PNG).
-
-    Code is hidden by default: the readers of a briefing read figures and captions.
-    """
-    from nbconvert import HTMLExporter
-
-    exporter = HTMLExporter(template_name="lab")
-    exporter.exclude_input = not show_code
-    exporter.exclude_input_prompt = True
-    exporter.exclude_output_prompt = True
-    body, _ = exporter.from_notebook_node(nb)
-    return body
-
-
-def build_report(out: Path, quick: bool = False, names: Iterable[str] | None = None,
-                 show_code: bool = False, parameters: Mapping[str, Mapping] | None = None,
-                 progress: Callable[[str], None] | None = None) -> list[Path]:
-    """Execute the briefing notebooks and write ``<name>.html`` for each into ``out``.
-
-    Beside each page go the executed notebook (``<name>.ipynb``, to open in Jupyter) and a
-    ``report_manifest.json`` (parameters, timings, provenance). Every notebook is executed before
-    anything is written, so a failure leaves ``out`` as it was; each file is written atomically.
-
-    Args:
-        out: folder of the pages (created if missing; pages of the same name are replaced).
-        quick: small runs (the size the tests use) instead of the full briefing.
-        names: notebook stems to run (default: all of ``NOTEBOOKS``).
-        show_code: keep the code cells in the HTML.
-        parameters: extra parameters per notebook stem, e.g. ``{"02_policy_briefing": {...}}``.
-        progress: called with a short line before each notebook.
-
-    Returns:
-        Paths of the written files.
-    """
-    import nbformat
-
-    out = Path(out)
-    if out.exists() and not out.is_dir():
-        raise UserError(f"report path '{out}' is a file; choose a folder with --out")
-    names = list(dict.fromkeys(names or NOTEBOOKS))
-    paths = [notebook_path(n) for n in names]
-    runs = {p.stem: {"quick": quick, **dict((parameters or {}).get(p.stem, {}))} for p in paths}
-    for path in paths:  # fail in one line before spending minutes on the other notebooks
-        _preflight(path, runs[path.stem])
-    pages, timings = {}, {}
-    for path in paths:
-        if progress:
-            progress(f"executing {path.name}{' (quick)' if quick else ''} ...")
-        start = time.perf_counter()
-        nb = execute_notebook(path, runs[path.stem])
-        timings[path.stem] = round(time.perf_counter() - start, 2)
-        pages[path.stem] = (render_html(nb, show_code=show_code), nbformat.writes(nb))
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UserError(f"cannot create report folder '{out}': {exc.strerror}; "
-                        "choose another --out") from None
-    written = []
-    for stem, (html, executed) in pages.items():
-        written.append(atomic_write_text(out / f"{stem}.html", html))
-        written.append(atomic_write_text(out / f"{stem}.ipynb", executed + "\n"))
-    manifest = {
-        "kind": "report",
-        "quick": quick,
-        "notebooks": {stem: {"html": f"{stem}.html", "executed": f"{stem}.ipynb",
-                             "parameters": runs[stem], "seconds": timings[stem]}
-                      for stem in pages},
-        "provenance": provenance(),
-    }
-    written.append(write_json_atomic(out / "report_manifest.json", manifest))
-    return written
-
-
-def _preflight(path: Path, params: Mapping) -> None:
-    """Refuse, in one line, a run whose inputs are missing (before any notebook runs)."""
-    if path.stem == "03_sensitivity" and not params.get("quick"):
-        sweep = Path(params.get("sweep_dir") or HEADLINE_DIR / "sensitivity")
-        if not (sweep / "indices.csv").is_file():
-            raise UserError(f"the sensitivity notebook reads a stored analysis but '{sweep}' has "
-                            "no indices.csv; run `make run` (or `cadresim sensitivity --out "
-                            f"{sweep}`), pass --sweep-dir, or use --quick")

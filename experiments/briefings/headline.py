@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from .errors import UserError
+from ..errors import UserError
 
 KEY_FIGURE = "key_figure.png"
 
@@ -38,10 +38,10 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
                  workers: int | None = None, replace: bool = False, progress: bool = True,
                  argv: list[str] | None = None) -> Path:
     """Run the headline experiment into ``out``; returns the folder."""
-    from .replicates import check_settings, compare_scenarios, prepare_scenarios
-    from .scenario import list_scenarios
-    from .sensitivity import Plan, build_problem, parse_outputs, run_sensitivity
-    from .store import provenance, write_json_atomic
+    from ..replicates import check_settings, compare_scenarios, prepare_scenarios
+    from ..scenario import list_scenarios
+    from ..sensitivity import Plan, build_problem, parse_outputs, run_sensitivity
+    from ..store import provenance, write_json_atomic
 
     # Every setting is checked before anything is run or written.
     check_settings(settings.replicates, settings.years, settings.seed, settings.n_cadres,
@@ -144,7 +144,7 @@ def findings_sentences(effects: pd.DataFrame, indices: pd.DataFrame) -> list[str
 
 def write_findings(folder: Path) -> list[str]:
     """Write ``findings.md`` and the key figure into ``folder``; returns the sentences."""
-    from .store import atomic_write_text
+    from ..store import atomic_write_text
 
     effects = pd.read_csv(folder / "policy_comparison" / "effects.csv")
     indices = pd.read_csv(folder / "sensitivity" / "indices.csv")
@@ -160,7 +160,7 @@ def write_findings(folder: Path) -> list[str]:
 
 def _key_figure(folder: Path) -> str:
     """Copy the comparison's effect-bar figure to the top of the folder as the key figure."""
-    from .store import atomic_write_bytes
+    from ..store import atomic_write_bytes
 
     figures = sorted((folder / "policy_comparison").glob("*effect*.png"))
     if not figures:
