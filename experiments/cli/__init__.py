@@ -9,11 +9,11 @@ name, and prints what came back. Where each command lives::
     cadresim sensitivity                              sensitivity.py  (experiments.sensitivity)
     cadresim report | strip-notebooks | headline      briefings.py    (experiments.briefings)
 
-``main.py`` holds the ``cadresim`` group, the entry point :func:`main` (the console script
+``base.py`` holds the ``cadresim`` group, the entry point :func:`main` (the console script
 ``cadresim = "experiments.cli:main"``) and the one-line error handling.
 
 Adding a command group (say, ``cadresim calibrate`` for a new ``experiments/calibration/``
-package): write ``experiments/cli/calibration.py`` that does ``from .main import cli`` and
+package): write ``experiments/cli/calibration.py`` that does ``from .base import cli`` and
 decorates its commands with ``@cli.command(...)``; add the package's engine options with
 ``from .sweeps import add_engine_options`` if it runs sweeps; add its line to the table above.
 Nothing else is edited: :func:`main` imports every module of this folder, and
@@ -22,6 +22,6 @@ Nothing else is edited: :func:`main` imports every module of this folder, and
 
 from __future__ import annotations
 
-from .main import cli, command_line, main, register
+from .base import cli, command_line, main, register
 
 __all__ = ["cli", "command_line", "main", "register"]

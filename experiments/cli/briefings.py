@@ -14,7 +14,7 @@ import click
 
 from ..briefings.headline import HeadlineSettings, run_headline
 from ..briefings.notebooks import NOTEBOOKS
-from .main import cli, command_line
+from .base import cli, command_line
 
 
 @cli.command("report")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .main import cli
+from .base import cli
 
 
 @cli.command("params")

@@ -19,7 +19,7 @@ from pathlib import Path
 import click
 
 from ..errors import UserError
-from .main import cli, command_line
+from .base import cli, command_line
 
 _RESULTS = Path("results")
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from .main import cli, command_line
+from .base import cli, command_line
 from .sweeps import add_engine_options
 
 

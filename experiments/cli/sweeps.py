@@ -22,7 +22,7 @@ from ..sweeps import (
     resume_sweep,
     sweep_status,
 )
-from .main import cli
+from .base import cli
 
 
 class ShardType(click.ParamType):
