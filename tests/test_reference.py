@@ -5,7 +5,7 @@ paired comparison must reproduce every stored number exactly: refactoring the ex
 model's code without changing its rules) may not change a single bit. After an intended change
 of the model's results, regenerate the reference with one command and say so in the commit::
 
-    .venv/bin/python tests/reference/make_reference.py
+    make reference        # or: .venv/bin/python tests/reference/make_reference.py
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 HERE = Path(__file__).resolve().parent / "reference"
-REGENERATE = ("if the model's rules changed on purpose, regenerate with `.venv/bin/python "
-              "tests/reference/make_reference.py` and say so in the commit")
+REGENERATE = ("if the model's rules changed on purpose, regenerate with `make reference` and "
+              "say so in the commit")
 
 
 def _load_maker():

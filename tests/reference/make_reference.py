@@ -1,6 +1,6 @@
 """Regenerate the reference numbers that ``tests/test_reference.py`` holds the code to.
 
-    .venv/bin/python tests/reference/make_reference.py
+    make reference        # or: .venv/bin/python tests/reference/make_reference.py
 
 Regenerate ONLY after an intended change of the model's results (a new rule, a changed default,
 a new output), never to make a failing test pass after a refactoring: a refactoring must
@@ -120,7 +120,7 @@ def main() -> None:
     """Write ``reference.json`` beside this file."""
     doc = {
         "about": "Reference numbers of tests/test_reference.py. Regenerate ONLY after an "
-                 "intended model change: .venv/bin/python tests/reference/make_reference.py",
+                 "intended model change: make reference",
         "settings": {"run_model": RUN, "sweep": SWEEP, "compare": COMPARE},
         **compute(),
     }
