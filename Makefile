@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install browser lint bench report clean
+.PHONY: run test install browser lint bench report reference clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -34,6 +34,10 @@ bench: $(STAMP)
 
 report: $(STAMP)
 	$(VENV)/bin/cadresim report --out results/report
+
+# Only after an intended change of the model's results; say so in the commit (tests/reference/).
+reference: $(STAMP)
+	$(PY) tests/reference/make_reference.py
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -35,7 +35,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from experiments.runner import run_model  # noqa: E402
-from experiments.sweep import SweepDesign, plan_chunk_rows, run_sweep  # noqa: E402
+from experiments.sweeps import SweepDesign, plan_chunk_rows, run_sweep  # noqa: E402
 from model.parameters import PARAMETERS_BY_NAME, names  # noqa: E402
 
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
-from experiments.compare import KEY_OUTPUTS
+from experiments.replicates import KEY_OUTPUTS
 from experiments.store import load_manifest
 
 TINY = ["--years", "1", "--n-cadres", "200", "--workers", "1", "-q"]

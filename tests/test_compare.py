@@ -9,15 +9,9 @@ import pytest
 from scipy import stats
 
 from experiments import compare_scenarios, replicate_seed
-from experiments.compare import (
-    KEY_OUTPUTS,
-    effects_table,
-    narrowing_ratio,
-    paired_ci,
-    welch_halfwidth,
-)
-from experiments.replicates import run_experiment
+from experiments.replicates import KEY_OUTPUTS, effects_table, run_experiment
 from experiments.scenario import Scenario
+from experiments.stats import narrowing_ratio, paired_ci, welch_halfwidth
 
 TINY = {"years": 2, "n_cadres": 200, "progress": False}
 

@@ -7,7 +7,7 @@ import sys
 
 import pandas as pd
 
-from experiments.headline import findings_sentences
+from experiments.briefings.headline import findings_sentences
 
 CLI = [sys.executable, "-c", "from experiments.cli import main; main()"]
 

@@ -1,7 +1,7 @@
 """The briefing notebooks: executed at test size, rendered to HTML, committed without outputs.
 
 The three notebooks run once (module fixture) through ``cadresim report --quick``, the command a
-user runs; the other tests read what it wrote. Helpers of ``experiments.reports`` that the
+user runs; the other tests read what it wrote. Helpers of ``experiments.briefings`` that the
 notebooks rely on are tested on small seeded models against known answers.
 """
 
@@ -14,7 +14,8 @@ import nbformat
 import numpy as np
 import pytest
 
-from experiments import briefing, reports
+from experiments import briefings
+from experiments.briefings import notebooks
 from experiments.cli import main
 from experiments.errors import UserError
 
@@ -39,7 +40,7 @@ def test_report_writes_one_page_per_notebook(report_dir):
     manifest = json.loads((report_dir / "report_manifest.json").read_text())
     assert manifest["quick"] is True
     assert "git" in manifest["provenance"] and "packages" in manifest["provenance"]
-    for name in reports.NOTEBOOKS:
+    for name in briefings.NOTEBOOKS:
         html = (report_dir / f"{name}.html").read_text()
         assert html.count("data:image/png;base64") >= FIGURES[name]
         assert "Figure 1." in html
@@ -48,12 +49,12 @@ def test_report_writes_one_page_per_notebook(report_dir):
     assert not list(report_dir.glob(".*.tmp"))  # atomic writes leave no temporary files
 
 
-@pytest.mark.parametrize("name", reports.NOTEBOOKS)
+@pytest.mark.parametrize("name", briefings.NOTEBOOKS)
 def test_notebook_runs_without_errors_and_captions_every_figure(report_dir, name):
     nb = nbformat.read(report_dir / f"{name}.ipynb", as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    # No warnings or stray messages in a briefing.
+    # No warnings or stray messages in a briefings.
     assert not [o for o in outputs if o.output_type == "stream" and o.name == "stderr"]
     figures = 0
     for i, cell in enumerate(nb.cells):
@@ -65,12 +66,12 @@ def test_notebook_runs_without_errors_and_captions_every_figure(report_dir, name
     assert figures == FIGURES[name]
 
 
-@pytest.mark.parametrize("name", reports.NOTEBOOKS)
+@pytest.mark.parametrize("name", briefings.NOTEBOOKS)
 def test_committed_notebooks_are_stripped_thin_and_parameterised(name):
-    path = reports.notebook_path(name)
+    path = briefings.notebook_path(name)
     nb = nbformat.read(path, as_version=4)
-    assert not reports.has_outputs(nb), f"run `cadresim strip-notebooks` before committing {name}"
-    assert "quick" in reports.notebook_parameters(path)
+    assert not briefings.has_outputs(nb), f"run `cadresim strip-notebooks` before committing {name}"
+    assert "quick" in briefings.notebook_parameters(path)
     code = "\n".join(c.source for c in nb.cells if c.cell_type == "code")
     assert "def " not in code and "class " not in code  # logic lives in the package
     for line in code.splitlines():  # every model a notebook builds is seeded
@@ -94,7 +95,7 @@ def test_failing_notebook_is_one_line_naming_notebook_and_cell(tmp_path, monkeyp
     nb_dir = tmp_path / "notebooks"
     nb_dir.mkdir()
     _notebook(nb_dir / "01_model_tour.ipynb", "x = 1", "ratio = 1 / 0  # boom")
-    monkeypatch.setattr(reports, "NOTEBOOK_DIR", nb_dir)
+    monkeypatch.setattr(notebooks, "NOTEBOOK_DIR", nb_dir)
     out = tmp_path / "out"
     with pytest.raises(SystemExit) as exc:
         main(["report", "--quick", "--only", "01_model_tour", "--out", str(out)])
@@ -111,9 +112,9 @@ def test_failing_notebook_is_one_line_naming_notebook_and_cell(tmp_path, monkeyp
 def test_unknown_parameter_and_missing_sweep_are_refused_before_running(tmp_path):
     path = _notebook(tmp_path / "nb.ipynb", "x = 1")
     with pytest.raises(UserError, match="has no parameter colour; its parameters are quick"):
-        reports.execute_notebook(path, {"colour": 1})
+        briefings.execute_notebook(path, {"colour": 1})
     with pytest.raises(UserError, match="no indices.csv"):
-        reports.build_report(tmp_path / "out", quick=False, names=["03_sensitivity"],
+        briefings.build_report(tmp_path / "out", quick=False, names=["03_sensitivity"],
                              parameters={"03_sensitivity": {"sweep_dir": str(tmp_path)}})
     assert not (tmp_path / "out").exists()
 
@@ -121,10 +122,10 @@ def test_unknown_parameter_and_missing_sweep_are_refused_before_running(tmp_path
 def test_strip_file_clears_outputs_once(report_dir, tmp_path):
     copy = tmp_path / "executed.ipynb"
     copy.write_text((report_dir / "01_model_tour.ipynb").read_text())
-    assert reports.has_outputs(nbformat.read(copy, as_version=4))
-    assert reports.strip_file(copy) is True
-    assert not reports.has_outputs(nbformat.read(copy, as_version=4))
-    assert reports.strip_file(copy) is False
+    assert briefings.has_outputs(nbformat.read(copy, as_version=4))
+    assert briefings.strip_file(copy) is True
+    assert not briefings.has_outputs(nbformat.read(copy, as_version=4))
+    assert briefings.strip_file(copy) is False
 
 
 # ------------------------------------------------------------------------------ briefing helpers
@@ -134,7 +135,7 @@ def test_group_counts_add_up_to_the_models_innovation_rate():
     model = CadreModel(seed=11, n_cadres=200)
     for _ in range(6):
         model.step()
-    counts = briefing.genuine_by_group(model)
+    counts = briefings.genuine_by_group(model)
     rate = model.datacollector.get_model_vars_dataframe()["innovation_rate"].iloc[-1]
     for grouping in ("rank", "age band", "unit type"):
         k = sum(v[0] for key, v in counts.items() if key[0] == grouping)
@@ -147,7 +148,7 @@ def test_who_gains_is_paired_and_zero_for_an_identical_policy():
     from experiments.scenario import Scenario, load_scenario
 
     same = Scenario("same_as_baseline", "defaults under another name")
-    gains = briefing.who_gains("baseline", [same, load_scenario("strict_accountability")],
+    gains = briefings.who_gains("baseline", [same, load_scenario("strict_accountability")],
                               replicates=2, years=1.5, seed=5, n_cadres=200, tail_years=1)
     assert set(gains["grouping"]) == {"rank", "age band", "unit type"}
     ident = gains[gains["scenario"] == "same_as_baseline"]
@@ -155,11 +156,11 @@ def test_who_gains_is_paired_and_zero_for_an_identical_policy():
     strict = gains[gains["scenario"] == "strict_accountability"]
     assert (strict["mean_diff"] != 0).any()
     assert np.allclose(strict["value"] - strict["baseline"], strict["mean_diff"])
-    on_two = briefing.who_gains("baseline", [same, load_scenario("strict_accountability")],
+    on_two = briefings.who_gains("baseline", [same, load_scenario("strict_accountability")],
                                replicates=2, years=1.5, seed=5, n_cadres=200, tail_years=1,
                                workers=2)
     assert on_two.equals(gains)  # the number of processes does not change a number
-    matrix = briefing.gains_matrix(gains)
+    matrix = briefings.gains_matrix(gains)
     assert list(matrix.columns[:4]) == ["staff", "deputy", "head", "county leader"]
 
 
@@ -169,26 +170,26 @@ def test_explained_cadres_are_bound_by_their_largest_barrier():
     model = CadreModel(seed=3, n_cadres=200)
     for _ in range(8):
         model.step()
-    terms, gains = briefing.explain_examples(model)
+    terms, gains = briefings.explain_examples(model)
     assert "none (innovated)" in set(terms["binding barrier"])
     for cadre, barrier in zip(terms["cadre"], terms["binding barrier"], strict=True):
         if barrier != "none (innovated)":
             assert gains.loc[cadre].idxmax() == barrier
-    pyramid = briefing.pyramid_table(model)
+    pyramid = briefings.pyramid_table(model)
     assert list(pyramid["posts"]) == list(model.organisation.capacity.sum(axis=0))
     assert (pyramid["serving"] + pyramid["vacant"] == pyramid["posts"]).all()
     assert pyramid["serving"].sum() == len(model.agent_table())
 
 
 def test_policy_briefing_reads_a_stored_comparison(tmp_path):
-    from experiments.compare import compare_scenarios
+    from experiments import compare_scenarios
 
     stored = tmp_path / "headline" / "compare"
     compare_scenarios("baseline", ["credible_fault_tolerance"], replicates=2, years=1, seed=9,
                       n_cadres=200, workers=1, out=stored, progress=False)
-    assert briefing.find_comparison(tmp_path / "headline") == stored
-    effects, settings, _ = briefing.load_comparison(stored)
-    nb = reports.execute_notebook(reports.notebook_path("02_policy_briefing"),
+    assert briefings.find_comparison(tmp_path / "headline") == stored
+    effects, settings, _ = briefings.load_comparison(stored)
+    nb = briefings.execute_notebook(briefings.notebook_path("02_policy_briefing"),
                                   {"quick": False, "results_dir": str(tmp_path / "headline")})
     text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
                    for o in c.outputs)
@@ -201,7 +202,7 @@ def test_policy_briefing_reads_a_stored_comparison(tmp_path):
 def test_pages_hide_code_unless_asked(report_dir):
     nb = nbformat.read(report_dir / "01_model_tour.ipynb", as_version=4)
     assert "the same code path at test size" not in (report_dir / "01_model_tour.html").read_text()
-    assert "the same code path at test size" in reports.render_html(nb, show_code=True)
+    assert "the same code path at test size" in briefings.render_html(nb, show_code=True)
 
 
 def test_quick_sensitivity_scratch_folder_is_removed_after_the_run(report_dir):

@@ -9,8 +9,8 @@ from SALib.sample import sobol as salib_sobol
 from SALib.test_functions import Ishigami
 
 from experiments.errors import UserError
-from experiments.sensitivity_analysis import analyse, noise_stats, replicate_means, src
-from experiments.sensitivity_design import Problem, check_samples, make_design
+from experiments.sensitivity.analysis import analyse, noise_stats, replicate_means, src
+from experiments.sensitivity.design import Problem, check_samples, make_design
 
 PI = np.pi
 # x1 and x3 form one group ("A"): their closed indices are S1 + S3 + S13 = 1 - S2 = 0.558.
@@ -162,7 +162,7 @@ def test_morris_noise_floor_is_the_mu_star_of_pure_noise():
 
 
 def test_mechanism_direction_is_read_from_its_members():
-    from experiments.sensitivity_direction import group_direction
+    from experiments.sensitivity.direction import group_direction
 
     t = pd.DataFrame({"name": list("abcde"),
                       "direction": ["raises", "unclear", "lowers", "raises", "lowers"],

@@ -11,7 +11,7 @@ import pytest
 from matplotlib.figure import Figure
 
 from experiments import UserError, replicates
-from experiments.replicates import reproduce, run_experiment
+from experiments.replicates import reproduce, run_experiment, runs
 from experiments.store import (
     atomic_write_text,
     load_manifest,
@@ -135,7 +135,7 @@ def test_rerun_from_manifest_reproduces_the_numbers(tmp_path):
 
 def test_interrupted_run_resumes_what_is_missing(tmp_path, monkeypatch):
     out = tmp_path / "res"
-    real, calls = replicates.run_task, []
+    real, calls = runs.run_task, []
 
     def flaky(task):
         if len(calls) == 3:
@@ -143,7 +143,7 @@ def test_interrupted_run_resumes_what_is_missing(tmp_path, monkeypatch):
         calls.append(task.key)
         return real(task)
 
-    monkeypatch.setattr(replicates, "run_task", flaky)
+    monkeypatch.setattr(runs, "run_task", flaky)  # what the pool calls
     with pytest.raises(KeyboardInterrupt):
         run_experiment("run", ["baseline", "workload_relief"], 3, seed=2, out=out, **TINY)
     assert not out.exists()  # nothing half-written where results are expected
@@ -152,7 +152,7 @@ def test_interrupted_run_resumes_what_is_missing(tmp_path, monkeypatch):
     # a different command cannot silently mix into the unfinished run
     with pytest.raises(UserError, match="unfinished run with different settings"):
         run_experiment("run", ["baseline", "workload_relief"], 3, seed=3, out=out, **TINY)
-    monkeypatch.setattr(replicates, "run_task", real)
+    monkeypatch.setattr(runs, "run_task", real)
     resumed = run_experiment("run", ["baseline", "workload_relief"], 3, seed=2, out=out, **TINY)
     assert resumed.manifest["resumed_runs"] == 3 and not staging.exists()
     fresh = run_experiment("run", ["baseline", "workload_relief"], 3, seed=2, **TINY)

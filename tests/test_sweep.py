@@ -11,7 +11,7 @@ import pytest
 
 from experiments.cli import main
 from experiments.errors import UserError
-from experiments.sweep import (
+from experiments.sweeps import (
     SweepDesign,
     load_design,
     load_failures,
@@ -241,7 +241,7 @@ def test_documented_cluster_configs_build_job_scripts(name, cls, needles, tmp_pa
                                                       monkeypatch):
     import dask_jobqueue
 
-    from experiments.engines import read_cluster_config
+    from experiments.sweeps.engines import read_cluster_config
 
     path = Path(__file__).resolve().parents[1] / "docs" / "cluster" / name
     config = read_cluster_config(str(path))
@@ -254,7 +254,7 @@ def test_documented_cluster_configs_build_job_scripts(name, cls, needles, tmp_pa
 
 
 def test_bad_cluster_config_is_refused(tmp_path):
-    from experiments.engines import read_cluster_config
+    from experiments.sweeps.engines import read_cluster_config
 
     bad = tmp_path / "c.yaml"
     bad.write_text("clusterr:\n  cores: 4\n")
@@ -284,7 +284,8 @@ def test_workers_keep_no_model_alive_between_runs():
 
     import mesa
 
-    from experiments.sweep import _task, plan_chunk_rows, run_chunk
+    from experiments.sweeps import plan_chunk_rows, run_chunk
+    from experiments.sweeps.chunks import chunk_task
     from model import CadreModel
 
     live = CadreModel(seed=1, n_cadres=100)
@@ -293,7 +294,7 @@ def test_workers_keep_no_model_alive_between_runs():
     assert plan_chunk_rows(design) == 1  # (small sweeps are split for the workers' sake)
     gc.collect()
     before = sum(isinstance(o, CadreModel) for o in gc.get_objects())
-    result = run_chunk(_task(design, plan, 0, "k" * 12))
+    result = run_chunk(chunk_task(design, plan, 0, "k" * 12))
     gc.collect()
     assert len(result["df"]) == 6
     assert sum(isinstance(o, CadreModel) for o in gc.get_objects()) == before

@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from experiments.cli import main
-from experiments.sweep import SweepDesign, prepare_sweep, run_sweep, sweep_status
+from experiments.sweeps import SweepDesign, prepare_sweep, run_sweep, sweep_status
 
 N_CHUNKS = 32
 

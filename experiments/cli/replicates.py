@@ -18,8 +18,8 @@ from pathlib import Path
 
 import click
 
-from .cli import cli, command_line
-from .errors import UserError
+from ..errors import UserError
+from .base import cli, command_line
 
 _RESULTS = Path("results")
 
@@ -55,7 +55,7 @@ def _common_options(replicates_default: int):
 
 
 def _print_effects(effects) -> None:
-    from .compare import overall_narrowing
+    from ..replicates import overall_narrowing
 
     width = max(len(s) for s in effects["scenario"])
     click.echo(f"{'scenario':<{width}}  {'output':<24} {'baseline':>9} {'effect':>10} "
@@ -76,7 +76,7 @@ def _print_stats(stats) -> None:
 
 
 def _out_dir(out: Path | None, kind: str, names: list[str]) -> Path:
-    from .replicates import default_out_name
+    from ..replicates import default_out_name
 
     return out if out is not None else _RESULTS / default_out_name(kind, names)
 
@@ -105,8 +105,8 @@ def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, qu
     Writes per-replicate time series (timeseries.parquet), summary tables, figures of genuine
     innovation and the four barriers (PNG and SVG) and manifest.json.
     """
-    from .replicates import prepare_scenarios, run_experiment
-    from .scenario import parse_set_options
+    from ..replicates import prepare_scenarios, run_experiment
+    from ..scenario import parse_set_options
 
     overrides = parse_set_options(sets)
     scen = prepare_scenarios(list(scenarios) or ["baseline"], years, overrides)
@@ -134,8 +134,8 @@ def compare_cmd(baseline, scenarios, replicates, years, seed, n_cadres, sets, wo
     Writes effects.csv (mean paired difference per output with its 95% interval, and the interval
     independent seeds would have given), time series, figures and manifest.json.
     """
-    from .replicates import prepare_scenarios, run_experiment
-    from .scenario import parse_set_options
+    from ..replicates import prepare_scenarios, run_experiment
+    from ..scenario import parse_set_options
 
     overrides = parse_set_options(sets)
     scen = prepare_scenarios([baseline, *scenarios], years, overrides)
@@ -153,7 +153,7 @@ def compare_cmd(baseline, scenarios, replicates, years, seed, n_cadres, sets, wo
 @click.argument("names", nargs=-1)
 def scenarios_cmd(names) -> None:
     """List the scenario library, one line each; with NAMES (or paths), show their settings."""
-    from .scenario import list_scenarios, load_scenario
+    from ..scenario import list_scenarios, load_scenario
 
     if not names:
         lib = list_scenarios()
@@ -186,8 +186,8 @@ def reproduce_cmd(manifest, out, workers, quiet) -> None:
     """
     import pandas as pd
 
-    from .replicates import compare_summaries, reproduce
-    from .store import git_state, load_manifest
+    from ..replicates import compare_summaries, reproduce
+    from ..store import git_state, load_manifest
 
     folder = manifest if manifest.is_dir() else manifest.parent
     data = load_manifest(manifest)

@@ -15,7 +15,8 @@ import pandas as pd
 from model.outputs import OUTPUTS
 from model.parameters import MECHANISMS
 
-from .sensitivity_analysis import Analysis, OutputAnalysis
+from ..store import atomic_write_text, write_csv_atomic
+from .analysis import Analysis, OutputAnalysis
 
 FLAG_TEXT = {
     "below_noise": "the index is no larger than what the noise of the runs' random seeds "
@@ -48,8 +49,6 @@ def _sort_key(method: str) -> str:
 
 def write_tables(folder, plan, design, analysis: Analysis) -> None:
     """Write ``indices.csv``, ``diagnostics.csv`` and (second order) ``second_order.csv``."""
-    from .store import write_csv_atomic
-
     folder = Path(folder)
     key = _sort_key(analysis.method)
     idx = analysis.indices()
@@ -307,6 +306,4 @@ def _mech_name(mechanism: str) -> str:
 
 def write_summary(folder, plan, design, analysis: Analysis, info: dict) -> None:
     """Write ``summary.md``."""
-    from .store import atomic_write_text
-
     atomic_write_text(Path(folder) / "summary.md", summary_text(plan, design, analysis, info))

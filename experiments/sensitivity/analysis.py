@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from .sensitivity_design import MORRIS_LEVELS, Design, Level
-from .sensitivity_direction import (
+from .design import MORRIS_LEVELS, Design, Level
+from .direction import (
     direction_from_mu,
     direction_from_src,
     group_direction,

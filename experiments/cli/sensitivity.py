@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import click
 
-from .cli import cli, command_line
-from .cli_sweeps import add_engine_options
+from .base import cli, command_line
+from .sweeps import add_engine_options
 
 
 @cli.command("sensitivity")
@@ -42,7 +42,7 @@ def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, year
     indices.csv (per parameter and per mechanism, with intervals and directions),
     diagnostics.csv (seed noise, convergence), figures, summary.md and manifest.json.
     """
-    from .sensitivity import Plan, build_problem, estimate_cost, format_cost, parse_outputs
+    from ..sensitivity import Plan, build_problem, estimate_cost, format_cost, parse_outputs
 
     if samples is None:
         samples = 128 if method == "sobol" else 20
@@ -53,8 +53,8 @@ def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, year
         cost = estimate_cost(plan, workers=engine.get("workers"))
         click.echo(format_cost(plan, cost))
         return
-    from . import store
-    from .sensitivity import run_sensitivity
+    from .. import store
+    from ..sensitivity import run_sensitivity
 
     if out is None:
         label = params_spec if params_spec in ("levers", "uncertainties", "all") else "custom"

@@ -23,13 +23,12 @@ from pathlib import Path
 
 import pandas as pd
 
-# The store's atomic writers (temp file in the same folder + os.replace): a reader, or a crash,
+# The store's atomic writer (temp file in the same folder + os.replace): a reader, or a crash,
 # never sees half a file.
-from .store import atomic_write_bytes, atomic_write_text, write_parquet_atomic
+from ..store import atomic_write_text
 
-__all__ = ["atomic_write_bytes", "atomic_write_text", "write_parquet_atomic", "Ledger",
-           "chunk_path", "done_chunks", "read_chunk", "remove_stale_temp_files", "read_ledgers",
-           "ledger_name"]
+__all__ = ["Ledger", "chunk_path", "done_chunks", "read_chunk", "remove_stale_temp_files",
+           "read_ledgers", "ledger_name"]
 
 DESIGN_FILE = "design.json"
 SAMPLES_FILE = "samples.npy"

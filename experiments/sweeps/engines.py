@@ -17,7 +17,7 @@ from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from pathlib import Path
 
-from .errors import UserError
+from ..errors import UserError
 
 ENGINES = ("local", "serial", "dask")
 CLUSTERS = ("slurm", "pbs")

@@ -1,6 +1,8 @@
-"""``cadresim report``: execute the briefing notebooks and render them to HTML.
+"""``cadresim report``, ``strip-notebooks`` and ``headline``: what a reader sees.
 
-``cadresim strip-notebooks`` clears the notebooks' outputs before they are committed.
+``report`` executes the briefing notebooks and renders them to HTML; ``strip-notebooks`` clears
+their outputs before they are committed; ``headline`` runs the main job -- the policy comparison
+and the sensitivity ranking that the README reports, written to one folder with a findings page.
 """
 
 from __future__ import annotations
@@ -10,8 +12,9 @@ from pathlib import Path
 
 import click
 
-from .cli import cli
-from .reports import NOTEBOOKS
+from ..briefings.headline import HeadlineSettings, run_headline
+from ..briefings.notebooks import NOTEBOOKS
+from .base import cli, command_line
 
 
 @cli.command("report")
@@ -35,7 +38,7 @@ def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | 
     Nothing is written unless every notebook runs; a failing notebook is reported in one line
     naming the notebook and the cell.
     """
-    from .reports import build_report
+    from ..briefings.report import build_report
 
     extra: dict[str, dict] = {}
     if results_dir is not None:
@@ -53,9 +56,36 @@ def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | 
 @click.argument("paths", nargs=-1, type=click.Path(exists=True, dir_okay=False))
 def strip_cmd(paths: tuple[str, ...]) -> None:
     """Clear the outputs of notebooks (default: the briefing notebooks) before committing."""
-    from .reports import notebook_path, strip_file
+    from ..briefings.notebooks import notebook_path, strip_file
 
     targets = [Path(p) for p in paths] or [notebook_path(n) for n in NOTEBOOKS]
     for path in targets:
         changed = strip_file(path)
         click.echo(f"{path}: {'stripped' if changed else 'already clean'}")
+
+
+@cli.command("headline")
+@click.option("--out", "-o", type=click.Path(path_type=Path), default=Path("results/headline"),
+              show_default=True, help="Results folder.")
+@click.option("--replace", is_flag=True,
+              help="Rebuild the folder if it already holds results (it is swapped only when the "
+                   "new results are complete).")
+@click.option("--replicates", "-r", type=int, default=HeadlineSettings.replicates,
+              show_default=True, help="Replicates per policy in the comparison.")
+@click.option("--samples", "-n", type=int, default=HeadlineSettings.samples, show_default=True,
+              help="Sobol base samples over the levers (a power of two).")
+@click.option("--years", "-y", type=int, default=HeadlineSettings.years, show_default=True)
+@click.option("--n-cadres", type=int, default=HeadlineSettings.n_cadres, show_default=True)
+@click.option("--seed", "-s", type=int, default=HeadlineSettings.seed, show_default=True)
+@click.option("--workers", "-w", type=int, default=None,
+              help="Local worker processes [default: one per CPU].")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
+def headline_cmd(out, replace, replicates, samples, years, n_cadres, seed, workers, quiet):
+    """Run the headline experiment: every library policy against the baseline, and which levers
+    drive genuine innovation (Sobol)."""
+    settings = HeadlineSettings(replicates=replicates, years=years, n_cadres=n_cadres,
+                                samples=samples, seed=seed)
+    folder = run_headline(out, settings, workers=workers, replace=replace, progress=not quiet,
+                          argv=command_line())
+    click.echo((folder / "findings.md").read_text())
+    click.echo(f"results in {folder}/")

@@ -1,6 +1,6 @@
 """``cadresim status|resume|merge DIR`` and the engine options every sweep command shares.
 
-A sweep command (for example ``cadresim sensitivity``) decorates itself with
+A command that runs a sweep (for example ``cadresim sensitivity``) decorates itself with
 :func:`add_engine_options` and passes the options straight to ``run_sweep``::
 
     @cli.command()
@@ -13,9 +13,16 @@ from __future__ import annotations
 
 import click
 
-from .cli import cli
-from .engines import CLUSTERS, ENGINES
-from .sweep import load_results, merge_shards, parse_shard, resume_sweep, sweep_status
+from ..errors import UserError
+from ..sweeps import (
+    CLUSTERS,
+    ENGINES,
+    merge_shards,
+    parse_shard,
+    resume_sweep,
+    sweep_status,
+)
+from .base import cli
 
 
 class ShardType(click.ParamType):
@@ -26,8 +33,6 @@ class ShardType(click.ParamType):
     def convert(self, value, param, ctx):
         if value is None or isinstance(value, tuple):
             return value
-        from .errors import UserError
-
         try:
             return parse_shard(value)
         except UserError as exc:
@@ -105,5 +110,3 @@ def merge_cmd(directory: str) -> None:
     failed = int((df["status"] != "ok").sum())
     click.echo(f"merged {len(df)} runs ({failed} failed) into {directory}/results.parquet")
 
-
-__all__ = ["add_engine_options", "ShardType", "load_results"]

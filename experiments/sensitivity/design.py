@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from .errors import UserError
+from ..errors import UserError
 
 METHODS = ("sobol", "morris")
 #: Levels of a Morris grid (SALib default); a step moves a parameter by 2/3 of its range.

@@ -19,7 +19,8 @@ import numpy as np
 
 from model.parameters import MECHANISMS
 
-from .sensitivity_analysis import Analysis
+from ..store import save_figure
+from .analysis import Analysis
 
 COLOURS = {"raises": "#2a9d5c", "lowers": "#c8553d", "mixed": "#8d6cab", "unclear": "#9a9a9a",
            "none": "#cfcfcf", "unknown": "#cfcfcf"}
@@ -120,8 +121,6 @@ def morris_figure(analysis: Analysis):
 
 def write_figures(folder, plan, analysis: Analysis, prov: dict) -> list[Path]:
     """Save every figure of ``analysis`` into ``folder`` (PNG + SVG each)."""
-    from .store import save_figure
-
     folder = Path(folder)
     paths = []
     paths += save_figure(indices_figure(analysis, "parameter"), folder / "indices", prov,

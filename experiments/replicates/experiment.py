@@ -1,0 +1,194 @@
+"""Scenario experiments: :func:`run_experiment`, the one routine behind ``cadresim run`` and
+``cadresim compare``, and its short forms :func:`run_scenarios`, :func:`compare_scenarios` and
+:func:`reproduce`.
+
+An experiment validates everything, runs what is missing (finished runs of an interrupted attempt
+are kept in the staging folder and reused; see ``runs.py``), builds the tables (``tables.py``,
+``effects.py``), draws the figures (``figures.py``), writes the manifest, then moves the folder
+into place.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+
+from model.outputs import OUTPUTS
+
+from ..errors import UserError
+from ..scenario import Scenario
+from ..store import (
+    provenance,
+    staged_output_dir,
+    utc_now,
+    write_csv_atomic,
+    write_manifest,
+    write_parquet_atomic,
+)
+from .effects import KEY_OUTPUTS, effects_table
+from .figures import write_experiment_figures
+from .runs import SEED_RULE, Task, execute, replicate_seed
+from .settings import check_settings, prepare_scenarios
+from .tables import scenario_stats, summary_table, timeseries_table
+
+
+@dataclass
+class ExperimentResult:
+    """Everything an experiment produced (the same tables the results folder holds)."""
+
+    summary: pd.DataFrame
+    timeseries: pd.DataFrame
+    stats: pd.DataFrame
+    effects: pd.DataFrame | None = None
+    manifest: dict = field(default_factory=dict)
+    out: Path | None = None
+
+
+def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: int, years: float,
+                   seed: int, n_cadres: int = 1000, workers: int | None = None,
+                   out: str | os.PathLike | None = None, progress: bool = True,
+                   overrides: dict | None = None, outputs: Sequence[str] | None = None,
+                   argv: list[str] | None = None) -> ExperimentResult:
+    """Run scenarios x replicates (``kind`` "run") or a paired comparison against the first
+    scenario (``kind`` "compare"), and write the results folder when ``out`` is given.
+
+    Everything is validated before the first run: a bad input raises UserError and writes nothing.
+    """
+    if kind not in ("run", "compare"):
+        raise ValueError(f"kind must be 'run' or 'compare', got {kind!r}")
+    n_steps = check_settings(replicates, years, seed, n_cadres, workers,
+                             min_replicates=2 if kind == "compare" else 1)
+    scen = prepare_scenarios(scenarios, years, overrides)
+    if not scen or (kind == "compare" and len(scen) < 2):
+        raise UserError("compare needs a baseline and at least one scenario, e.g. "
+                        "`cadresim compare baseline credible_fault_tolerance`")
+    names = [s.name for s in scen]
+    outputs = list(KEY_OUTPUTS if outputs is None else outputs)
+    unknown = [o for o in outputs if o not in OUTPUTS]
+    if unknown:
+        raise UserError(f"unknown output '{unknown[0]}'; outputs: {', '.join(OUTPUTS)}")
+    full = {s.name: s.full_params() for s in scen}
+    seeds = [replicate_seed(seed, r) for r in range(replicates)]
+    tasks = [Task(s.name, r, seeds[r], full[s.name], s.policy_schedule, n_steps, n_cadres)
+             for s in scen for r in range(replicates)]
+    settings = {"kind": kind, "replicates": replicates, "years": years, "n_steps": n_steps,
+                "seed": seed, "n_cadres": n_cadres, "outputs": outputs,
+                "baseline": names[0] if kind == "compare" else None,
+                "set_overrides": dict(overrides or {})}
+    scen_records = [{**s.to_dict(), "full_params": full[s.name]} for s in scen]
+    plan = {"settings": settings, "scenarios": scen_records, "seeds": seeds}
+
+    prov = provenance(argv)
+    started, t0 = utc_now(), time.perf_counter()
+    manifest = {
+        "kind": kind,
+        "command_line": prov["command_line"],
+        "provenance": prov,
+        "settings": settings,
+        "scenarios": scen_records,
+        "seeds": {"root_seed": seed, "rule": SEED_RULE, "replicates": seeds},
+    }
+
+    def compute(pieces: Path | None) -> ExperimentResult:
+        records = execute(tasks, workers=workers, progress=progress, pieces=pieces)
+        summary = summary_table(records, names)
+        res = ExperimentResult(summary=summary, timeseries=timeseries_table(records, names),
+                               stats=scenario_stats(summary, outputs))
+        if kind == "compare":
+            res.effects = effects_table(summary, names[0], outputs)
+        manifest["runs"] = [records[t.key].meta() for t in tasks]
+        res.manifest = manifest
+        return res
+
+    if out is None:
+        res = compute(None)
+        _finish_manifest(manifest, started, t0)
+        return res
+
+    out = Path(out)
+    with staged_output_dir(out, plan) as stage:
+        pieces = stage / "runs"
+        pieces.mkdir(exist_ok=True)
+        n_done = sum(1 for t in tasks if (pieces / t.filename).is_file())
+        res = compute(pieces)
+        manifest["resumed_runs"] = n_done
+        write_results(stage, res, kind, prov)
+        shutil.rmtree(pieces)  # now in timeseries.parquet; the pieces were only for resuming
+        _finish_manifest(manifest, started, t0)
+        write_manifest(stage, manifest)
+    res.out = out
+    return res
+
+
+def _finish_manifest(manifest: dict, started: str, t0: float) -> None:
+    manifest["started"] = started
+    manifest["finished"] = utc_now()
+    manifest["wall_time_s"] = round(time.perf_counter() - t0, 3)
+
+
+def write_results(folder: Path, res: ExperimentResult, kind: str, prov: dict) -> None:
+    """Write the tables and figures of an experiment into ``folder`` (each file atomically)."""
+    write_parquet_atomic(res.timeseries, folder / "timeseries.parquet")
+    write_csv_atomic(res.summary, folder / "summary.csv")
+    write_csv_atomic(res.stats, folder / "summary_by_scenario.csv")
+    if res.effects is not None:
+        write_csv_atomic(res.effects, folder / "effects.csv")
+    write_experiment_figures(folder, res, kind, prov)
+
+
+def run_scenarios(scenarios, replicates: int, years: float, seed: int, n_cadres: int = 1000,
+                  workers: int | None = None, out=None, progress: bool = True,
+                  overrides: dict | None = None, argv: list[str] | None = None) -> pd.DataFrame:
+    """Run each scenario (names, paths or :class:`Scenario`) on ``replicates`` paired seeds.
+
+    Returns the summary table (one row per scenario x replicate: seed, wall time, each output's
+    summary value); writes the full results folder when ``out`` is given. For the time series and
+    manifest as well, use :func:`run_experiment`.
+    """
+    return run_experiment("run", list(scenarios), replicates, years, seed, n_cadres=n_cadres,
+                          workers=workers, out=out, progress=progress, overrides=overrides,
+                          argv=argv).summary
+
+
+def compare_scenarios(baseline, scenarios, replicates: int, years: float, seed: int,
+                      n_cadres: int = 1000, workers: int | None = None, out=None,
+                      progress: bool = True, overrides: dict | None = None,
+                      outputs: Sequence[str] | None = None,
+                      argv: list[str] | None = None) -> pd.DataFrame:
+    """Paired comparison of ``scenarios`` against ``baseline`` (names, paths or Scenarios).
+
+    Every replicate of every scenario runs on the same seed. Returns the effects table (see
+    :func:`effects.effects_table`); writes the full results folder when ``out`` is given. For the
+    time series and manifest as well, use :func:`run_experiment` with ``"compare"``.
+    """
+    if isinstance(scenarios, str):
+        scenarios = [scenarios]
+    res = run_experiment("compare", [baseline, *scenarios], replicates, years, seed,
+                         n_cadres=n_cadres, workers=workers, out=out, progress=progress,
+                         overrides=overrides, outputs=outputs, argv=argv)
+    return res.effects
+
+
+def reproduce(manifest: dict, out=None, workers: int | None = None,
+              progress: bool = True) -> ExperimentResult:
+    """Run an experiment again from its manifest: the same full parameters, schedules and seeds.
+
+    The scenarios are rebuilt from the parameters stored in the manifest (not from the scenario
+    files, which may have changed since).
+    """
+    try:
+        settings = manifest["settings"]
+        scen = [Scenario.from_dict({**s, "params": s["full_params"]})
+                for s in manifest["scenarios"]]
+        kind = settings["kind"]
+    except (KeyError, TypeError) as exc:
+        raise UserError(f"manifest lacks {exc}; it cannot be rerun") from None
+    return run_experiment(kind, scen, settings["replicates"], settings["years"], settings["seed"],
+                          n_cadres=settings["n_cadres"], workers=workers, out=out,
+                          progress=progress, outputs=settings.get("outputs"))

@@ -1,0 +1,182 @@
+"""Running scenarios x replicates on local processes, with resumable finished pieces.
+
+Seeds give the comparisons their power: replicate ``r`` of *every* scenario runs on the same seed,
+``SeedSequence(root_seed, spawn_key=(r,))``, so two scenarios differ only by their policy (common
+random numbers; the model gives each stochastic process its own stream, so a changed lever does
+not reshuffle unrelated draws). The seed depends on nothing but the root seed and ``r``: results
+are identical on any number of workers and in any completion order.
+
+A :class:`Task` is one model run; :func:`execute` runs a list of them on a local process pool
+and, given a folder, saves each finished run there at once (``<scenario>__r<replicate>.npz``) so
+that an interrupted experiment reruns only what is missing.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import multiprocessing
+import os
+import signal
+import time
+from collections.abc import Sequence
+from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from ..runner import run_model
+from ..store import atomic_write_bytes, utc_now
+
+SEED_RULE = "int(numpy.random.SeedSequence(root_seed, spawn_key=(replicate,)).generate_state(1)[0])"
+
+
+def replicate_seed(root_seed: int, replicate: int) -> int:
+    """The model seed of replicate ``replicate``: the same for every scenario (paired runs)."""
+    ss = np.random.SeedSequence(int(root_seed), spawn_key=(int(replicate),))
+    return int(ss.generate_state(1)[0])
+
+
+@dataclass(frozen=True)
+class Task:
+    """One model run: a scenario's full parameters on one replicate's seed."""
+
+    scenario: str
+    replicate: int
+    seed: int
+    params: dict
+    policy_schedule: list
+    n_steps: int
+    n_cadres: int
+
+    @property
+    def key(self) -> tuple[str, int]:
+        return (self.scenario, self.replicate)
+
+    @property
+    def filename(self) -> str:
+        return f"{self.scenario}__r{self.replicate:05d}.npz"
+
+
+@dataclass
+class RunRecord:
+    """The result of one run: every output's series, plus its timing."""
+
+    task: Task
+    series: dict
+    wall_time_s: float
+    started: str
+    finished: str
+
+    def meta(self) -> dict:
+        return {"scenario": self.task.scenario, "replicate": self.task.replicate,
+                "seed": self.task.seed, "wall_time_s": round(self.wall_time_s, 6),
+                "started": self.started, "finished": self.finished}
+
+
+def run_task(task: Task) -> RunRecord:
+    """Run one task (top-level so that worker processes can receive it)."""
+    started = utc_now()
+    t0 = time.perf_counter()
+    result = run_model(task.params, task.seed, task.n_steps, n_cadres=task.n_cadres,
+                       policy_schedule=task.policy_schedule or None)
+    wall = time.perf_counter() - t0
+    return RunRecord(task, result["series"], wall, started, utc_now())
+
+
+def _save_record(folder: Path, rec: RunRecord) -> None:
+    buf = io.BytesIO()
+    np.savez(buf, **{f"series__{k}": v for k, v in rec.series.items()},
+             meta=np.array(json.dumps(rec.meta())))
+    atomic_write_bytes(folder / rec.task.filename, buf.getvalue())
+
+
+def _load_record(folder: Path, task: Task) -> RunRecord | None:
+    path = folder / task.filename
+    if not path.is_file():
+        return None
+    try:
+        with np.load(path) as npz:
+            meta = json.loads(str(npz["meta"]))
+            series = {k[len("series__"):]: npz[k] for k in npz.files if k.startswith("series__")}
+    except (OSError, ValueError, KeyError):
+        return None  # unreadable piece: run it again
+    if meta.get("seed") != task.seed:
+        return None
+    return RunRecord(task, series, meta["wall_time_s"], meta["started"], meta["finished"])
+
+
+def default_workers(n_tasks: int) -> int:
+    """Local processes to use: one per CPU, never more than there are tasks."""
+    return max(1, min(os.cpu_count() or 1, n_tasks))
+
+
+def execute(tasks: Sequence[Task], workers: int | None = None, progress: bool = True,
+            pieces: Path | None = None) -> dict[tuple[str, int], RunRecord]:
+    """Run ``tasks`` on local processes, with a progress bar.
+
+    ``workers=1`` runs in this process. With ``pieces`` (a folder), each finished run is saved
+    there at once and runs already saved are loaded instead of rerun (resume).
+    Returns records by ``(scenario, replicate)``.
+    """
+    from tqdm.auto import tqdm
+
+    records: dict[tuple[str, int], RunRecord] = {}
+    todo = []
+    for task in tasks:
+        rec = _load_record(pieces, task) if pieces is not None else None
+        if rec is not None:
+            records[task.key] = rec
+        else:
+            todo.append(task)
+    workers = default_workers(len(todo)) if workers is None else max(1, min(workers, len(todo)))
+    bar = tqdm(total=len(tasks), initial=len(records), unit="run", disable=not progress,
+               desc="runs", dynamic_ncols=True)
+
+    def finish(rec: RunRecord) -> None:
+        if pieces is not None:
+            _save_record(pieces, rec)
+        records[rec.task.key] = rec
+        bar.update(1)
+
+    try:
+        if workers <= 1 or len(todo) <= 1:
+            for task in todo:
+                finish(run_task(task))
+        else:
+            _run_pool(todo, workers, finish)
+    finally:
+        bar.close()
+    return records
+
+
+def _run_pool(todo: list[Task], workers: int, finish) -> None:
+    # "spawn" (what Mesa selects anyway) keeps workers identical on every platform.
+    ctx = multiprocessing.get_context("spawn")
+    # Workers ignore Ctrl-C: the parent alone stops the experiment, cancels what has not started
+    # and keeps what has finished (no traceback from every worker). The initializer is a builtin,
+    # so it is in place before a worker imports anything.
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=signal.signal,
+                               initargs=(signal.SIGINT, signal.SIG_IGN))
+    try:
+        pending = set()
+        queue = iter(todo)
+        # Keep a bounded number of tasks in flight so a huge experiment does not queue everything.
+        for task in queue:
+            pending.add(pool.submit(run_task, task))
+            if len(pending) >= 4 * workers:
+                break
+        while pending:
+            done, pending = wait(pending, return_when=FIRST_COMPLETED)
+            for fut in done:
+                finish(fut.result())
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.add(pool.submit(run_task, nxt))
+    except BaseException:
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+
+

@@ -1,0 +1,125 @@
+"""What a sensitivity analysis runs: the SALib problem built from the model's parameter
+declaration, the outputs, and the :class:`Plan` (method, samples, replicates, size, seed) that
+decides every number of the analysis and turns into a sweep design."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from model.outputs import OUTPUTS
+from model.parameters import PARAMETERS, PARAMETERS_BY_NAME, names, validate
+
+from ..errors import UserError
+from ..sweeps.design import SweepDesign
+from .design import Design, Problem, check_samples, make_design
+
+#: Outputs analysed when the user names none: genuine and symbolic innovation, success, stress,
+#: value delivered and the four barriers.
+DEFAULT_OUTPUTS = ("innovation_rate", "symbolic_rate", "success_rate", "mean_stress",
+                   "cumulative_value", "barrier_afraid", "barrier_unwilling",
+                   "barrier_unaccustomed", "barrier_unable")
+PARAM_SETS = ("levers", "uncertainties", "all")
+
+
+def build_problem(spec: str | list[str]) -> Problem:
+    """The SALib problem for ``levers``, ``uncertainties``, ``all`` or comma-separated names.
+
+    Bounds come from the parameter declaration; groups are the mechanisms (M1-M17). Structure
+    parameters (the size and shape of the county) are never swept.
+    """
+    if isinstance(spec, str):
+        spec = spec.strip()
+        if spec == "levers":
+            chosen = names("lever")
+        elif spec == "uncertainties":
+            chosen = names("uncertainty")
+        elif spec == "all":
+            chosen = names("lever") + names("uncertainty")
+        else:
+            chosen = [s.strip() for s in spec.split(",") if s.strip()]
+    else:
+        chosen = list(spec)
+    for name in chosen:
+        if name not in PARAMETERS_BY_NAME:
+            import difflib
+
+            close = difflib.get_close_matches(name, PARAMETERS_BY_NAME, n=1)
+            hint = f" (did you mean '{close[0]}'?)" if close else ""
+            raise UserError(f"unknown parameter '{name}'{hint} in --params; use levers, "
+                            "uncertainties, all, or names listed by `cadresim params`")
+        if PARAMETERS_BY_NAME[name].kind == "structure":
+            raise UserError(f"'{name}' is a structure parameter (the shape of the county), which "
+                            "sensitivity sweeps keep fixed; choose levers or uncertainties")
+    if len(set(chosen)) != len(chosen):
+        raise UserError(f"--params names a parameter twice: {', '.join(chosen)}")
+    if len(chosen) < 2:
+        raise UserError(f"--params gives {len(chosen)} parameter(s); a sensitivity analysis "
+                        "needs at least two")
+    order = {p.name: i for i, p in enumerate(PARAMETERS)}  # declaration order, stable output
+    ps = [PARAMETERS_BY_NAME[n] for n in sorted(chosen, key=order.__getitem__)]
+    return Problem(tuple(p.name for p in ps), tuple((p.low, p.high) for p in ps),
+                   tuple(p.integer for p in ps), tuple(p.mechanism for p in ps))
+
+
+def parse_outputs(spec: str | list[str] | None) -> list[str]:
+    """Output names from a comma-separated list (default :data:`DEFAULT_OUTPUTS`)."""
+    if spec is None or spec == "":
+        return list(DEFAULT_OUTPUTS)
+    chosen = [s.strip() for s in spec.split(",") if s.strip()] if isinstance(spec, str) \
+        else list(spec)
+    unknown = [o for o in chosen if o not in OUTPUTS]
+    if unknown or not chosen:
+        raise UserError(f"unknown output '{unknown[0] if unknown else ''}' in --outputs; valid "
+                        f"outputs: {', '.join(OUTPUTS)}")
+    return list(dict.fromkeys(chosen))
+
+
+@dataclass
+class Plan:
+    """Everything that decides a sensitivity analysis' numbers."""
+
+    method: str
+    samples: int
+    replicates: int
+    problem: Problem
+    outputs: list[str]
+    years: int
+    seed: int
+    second_order: bool = False
+    n_cadres: int = 1000
+
+    def __post_init__(self):
+        check_samples(self.method, self.samples)
+        if self.second_order and self.method != "sobol":
+            raise UserError("--second-order needs --method sobol")
+        if self.replicates < 1:
+            raise UserError(f"--replicates {self.replicates}: need at least 1 seeded run per "
+                            "sample row (2 or more to measure seed noise)")
+        if self.years < 1:
+            raise UserError(f"--years {self.years}: need at least 1 year")
+        if self.n_cadres < 10:
+            raise UserError(f"--cadres {self.n_cadres}: need at least 10 cadres")
+        if self.seed < 0:
+            raise UserError(f"--seed {self.seed}: need a whole number >= 0")
+
+    @property
+    def n_steps(self) -> int:
+        return 4 * self.years
+
+    def design(self) -> Design:
+        return make_design(self.problem, self.method, self.samples, self.seed, self.second_order)
+
+    def sweep_design(self, design: Design):
+        """The sweep that runs ``design`` (every other parameter at its default)."""
+        swept = set(self.problem.names)
+        base = {k: v for k, v in validate().items() if k not in swept}
+        return SweepDesign(param_names=list(self.problem.names), samples=design.X,
+                           base_params=base, replicates=self.replicates, n_steps=self.n_steps,
+                           n_cadres=self.n_cadres, root_seed=self.seed, outputs=self.outputs,
+                           meta={"kind": "sensitivity", **self.to_dict()})
+
+    def to_dict(self) -> dict:
+        return {"method": self.method, "samples": self.samples, "replicates": self.replicates,
+                "problem": self.problem.to_dict(), "outputs": list(self.outputs),
+                "years": self.years, "n_steps": self.n_steps, "seed": self.seed,
+                "second_order": self.second_order, "n_cadres": self.n_cadres}

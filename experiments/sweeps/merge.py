@@ -1,0 +1,118 @@
+"""Reading a sweep directory: its results, failed runs and progress, and merging the chunks of
+all shards into ``results.parquet``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import UserError
+from ..store import write_parquet_atomic
+from . import ledger as lg
+from .chunks import chunk_runs
+from .design import load_design, load_plan
+
+#: Columns of a result frame before the outputs.
+ID_COLUMNS = ["row", "replicate", "seed", "status", "error"]
+
+
+def concat_chunks(out_dir: Path, ids: list[int], outputs: list[str]) -> pd.DataFrame:
+    """The runs of chunks ``ids`` in one frame sorted by (row, replicate), without parameters."""
+    frames = [lg.read_chunk(out_dir, c) for c in sorted(ids)]
+    if not frames:
+        return pd.DataFrame(columns=ID_COLUMNS + outputs)
+    df = pd.concat(frames, ignore_index=True).drop(columns=["params"])
+    return df.sort_values(["row", "replicate"], kind="stable").reset_index(drop=True)
+
+
+def merge_chunks(out_dir: Path, plan: dict) -> pd.DataFrame:
+    """Concatenate every chunk of the plan and write ``results.parquet``."""
+    outputs = json.loads((out_dir / lg.DESIGN_FILE).read_text())["outputs"]
+    df = concat_chunks(out_dir, list(range(plan["n_chunks"])), outputs)
+    write_parquet_atomic(df, out_dir / lg.RESULTS_FILE)
+    return df
+
+
+def load_results(out_dir: str | Path) -> pd.DataFrame:
+    """Results of the finished chunks of a sweep (all of them when it is complete), sorted by
+    (row, replicate)."""
+    out_dir = Path(out_dir)
+    design = load_design(out_dir)
+    return concat_chunks(out_dir, sorted(lg.done_chunks(out_dir)), design.output_names())
+
+
+def load_failures(out_dir: str | Path) -> pd.DataFrame:
+    """The failed runs of a sweep: row, replicate, seed, error and the run's parameters (JSON)."""
+    out_dir = Path(out_dir)
+    load_design(out_dir)
+    cols = ["row", "replicate", "seed", "status", "error", "params"]
+    frames = [lg.read_chunk(out_dir, c, cols) for c in sorted(lg.done_chunks(out_dir))]
+    df = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=cols)
+    return df[df["status"] != "ok"].drop(columns=["status"]).reset_index(drop=True)
+
+
+def merge_shards(out_dir: str | Path) -> pd.DataFrame:
+    """Merge the chunks written by all shards into ``results.parquet`` (exactly what one machine
+    would have written); refuses while chunks are missing, naming the shards to rerun."""
+    out_dir = Path(out_dir)
+    design = load_design(out_dir)
+    plan = load_plan(out_dir)
+    missing = sorted(set(range(plan["n_chunks"])) - lg.done_chunks(out_dir))
+    if missing:
+        shards = _shard_names(out_dir, missing)
+        raise UserError(f"{len(missing)} of {plan['n_chunks']} chunks are missing "
+                        f"(first: {missing[:5]}){shards}; rerun those shards (or `cadresim resume "
+                        f"{out_dir}`) and merge again")
+    df = merge_chunks(out_dir, plan)
+    assert len(df) == design.n_runs  # every chunk file holds all its runs
+    return df
+
+
+def _shard_names(out_dir: Path, chunks: list[int]) -> str:
+    ns = {int(p.stem.split("-of-")[1]) for p in out_dir.glob("ledger-shard-*-of-*.json")}
+    if len(ns) != 1:
+        return ""
+    n = ns.pop()
+    return f" from shard(s) {', '.join(f'{i}/{n}' for i in sorted({c % n for c in chunks}))}"
+
+
+def sweep_status(out_dir: str | Path) -> dict:
+    """Progress of a sweep: chunks and runs done / failed / pending, and the failed runs."""
+    out_dir = Path(out_dir)
+    design = load_design(out_dir)
+    plan = load_plan(out_dir)
+    have = lg.done_chunks(out_dir)
+    entries = lg.read_ledgers(out_dir)
+    chunks = {"done": 0, "failed": 0, "pending": 0}
+    runs = {"ok": 0, "failed": 0, "pending": 0, "total": design.n_runs}
+    failed_chunks = {}
+    for c in range(plan["n_chunks"]):
+        n = chunk_runs(design, plan, c)
+        if c in have:
+            status = lg.read_chunk(out_dir, c, ["status"])["status"]
+            bad = int((status != "ok").sum())
+            runs["ok"] += len(status) - bad
+            runs["failed"] += bad
+            chunks["failed" if bad else "done"] += 1
+        else:
+            runs["pending"] += n
+            entry = entries.get(c, {})
+            if entry.get("state") == "failed":
+                chunks["failed"] += 1
+                failed_chunks[c] = entry.get("error", "")
+            else:
+                chunks["pending"] += 1
+    seconds = [e["seconds"] for e in entries.values() if "seconds" in e]
+    return {
+        "dir": str(out_dir), "fingerprint": design.fingerprint(), "n_rows": design.n_rows,
+        "replicates": design.replicates, "n_chunks": plan["n_chunks"],
+        "chunk_rows": plan["chunk_rows"], "chunks": chunks, "runs": runs,
+        "failed_chunks": failed_chunks,
+        "failed_runs": load_failures(out_dir).to_dict("records") if runs["failed"] else [],
+        "complete": chunks["pending"] == 0 and not failed_chunks,
+        "merged": (out_dir / lg.RESULTS_FILE).exists(),
+        "mean_chunk_seconds": float(np.mean(seconds)) if seconds else None,
+    }
