@@ -163,9 +163,9 @@ def decide(pop, pr, ctx, u_choice: np.ndarray):
     """Choose every cadre's action; return (action, Decision, barrier).
 
     ``pr`` is the parameter record; ``ctx`` carries this quarter's context: ``time``,
-    ``preparation``, ``stance``, ``peer_share``, ``honour`` (honour reward per unit size to a fully
-    ambitious cadre), ``career`` (per cadre) and ``sanction_cost``. ``u_choice`` holds one uniform draw
-    per cadre. Vacant rows (no serving cadre) do routine work and have no barrier.
+    ``preparation``, ``stance``, ``peer_share``, ``honour`` (honour reward per unit size to a
+    fully ambitious cadre), ``career`` (per cadre) and ``sanction_cost``. ``u_choice`` holds one
+    uniform draw per cadre. Vacant rows (no serving cadre) do routine work and have no barrier.
     """
     n = pop.n
     terms = np.empty((n, len(FIELDS)))

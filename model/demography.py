@@ -61,8 +61,9 @@ def _departures_kernel(active, age, stress, u_exit, retirement_age, exit_rate, l
 def recruit(pop, org, p, z: np.ndarray, u: np.ndarray, year: float) -> np.ndarray:
     """Fill vacant staff posts with new cadres in free rows; returns the recruits' rows.
 
-    ``z`` is an (N_RECRUIT_DRAWS, n) block of standard normals (traits) and ``u`` a (2, n) block of uniforms
-    (age, ties), both drawn for every row so that draws do not depend on how many are recruited.
+    ``z`` is an (N_RECRUIT_DRAWS, n) block of standard normals (traits) and ``u`` a (2, n) block
+    of uniforms (age, ties), both drawn for every row so that draws do not depend on how many are
+    recruited.
     """
     occ = occupancy(pop.unit, pop.rank, pop.active, org.n_units)
     vac = np.maximum(org.capacity[:, STAFF] - occ[:, STAFF], 0)
