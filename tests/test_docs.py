@@ -45,9 +45,21 @@ def _prose() -> str:
     return TEXT[:begin] + TEXT[end:]
 
 
-def test_parameter_table_matches_the_declaration():
-    assert SCRIPT.splice(TEXT, SCRIPT.render_table()) == TEXT, (
-        "docs/ODD.md parameter table is out of date; run python docs/make_parameter_table.py")
+def test_parameter_tables_match_the_declaration():
+    assert SCRIPT.splice_all(TEXT) == TEXT, (
+        "docs/ODD.md parameter tables are out of date; run python docs/make_parameter_table.py")
+
+
+def test_lever_table_has_every_lever_with_reform_range_and_cost_basis():
+    table = TEXT[TEXT.index(SCRIPT.LEVERS_BEGIN):TEXT.index(SCRIPT.LEVERS_END)]
+    rows = [line for line in table.splitlines() if line.startswith("| `")]
+    levers = [p for p in PARAMETERS if p.kind == "lever"]
+    assert [r.split("`")[1] for r in rows] == [p.name for p in levers]
+    for p in levers:
+        low, high = p.reform_range
+        assert p.low <= low <= p.default <= high <= p.high or p.low <= low <= high <= p.high, p.name
+        assert low <= p.reform <= high, f"{p.name}: reform value outside its reform range"
+        assert p.reform_reason and p.cost_basis, f"{p.name} lacks a reform reason or cost basis"
 
 
 def test_table_has_one_row_per_parameter_with_its_source():
