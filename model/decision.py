@@ -15,7 +15,8 @@ Utility of a genuine innovation of size s (routine work is the zero of the scale
     A(s)  fear         = (1 - p(s)) * P_inv(s) * (1 - P_excuse(s))
                          * loss_aversion * (0.5 + risk_aversion) * sanction_cost
 
-with p(s) the chance of success (falls with size, rises with skill and preparation); the effort
+with p(s) the chance of success (falls with size, rises with skill and preparation;
+``success_chances``); the effort
 an ambitious cadre feels is lighter, a disappointed one's heavier (essay 002: cadres with no
 prospect of promotion turn to "a cup of tea, a cigarette", "pessimistic and disappointed about
 the future"; ambition fades when passed over and faster past the age limit, promotion.py); and the
@@ -83,16 +84,14 @@ ROW = namedtuple("Row", FIELDS)(*range(len(FIELDS)))
 
 
 @kernel
-def success_chance(skill, preparation, slope, difficulty):
-    """M15: chance that a genuine innovation succeeds; unprepared attempts fail more."""
-    return (1.0 / (1.0 + np.exp(-(slope * (skill - difficulty))))
-            * (UNPREPARED + (1.0 - UNPREPARED) * preparation))
-
-
-@kernel
-def difficulty(base_difficulty, boldness_difficulty, bold):
-    """Skill needed for an even chance of success."""
-    return base_difficulty + (boldness_difficulty if bold else 0.0)
+def success_chances(skill, preparation, slope, difficulty, bold_factor):
+    """M15: chance that a genuine innovation succeeds, for an incremental attempt of
+    ``difficulty`` and a bold one whose logistic term is ``bold_factor`` =
+    ``exp(slope * boldness_difficulty)`` times harder (one exponential for both); unprepared
+    attempts fail more."""
+    x = np.exp(-(slope * (skill - difficulty)))
+    prepared = UNPREPARED + (1.0 - UNPREPARED) * preparation
+    return prepared / (1.0 + x), prepared / (1.0 + x * bold_factor)
 
 
 @kernel
@@ -190,19 +189,17 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
     q = pr[0]
     beta = q.choice_sensitivity
     s_inc, s_bold = SIZES
-    d_inc = difficulty(q.base_difficulty, q.boldness_difficulty, False)
-    d_bold = difficulty(q.base_difficulty, q.boldness_difficulty, True)
+    d_inc = q.base_difficulty
+    bold_factor = np.exp(q.success_slope * q.boldness_difficulty)
     # Chance of success with full skill and full preparation (the "unable" counterfactual).
-    full_inc = success_chance(1.0, 1.0, q.success_slope, d_inc)
-    full_bold = success_chance(1.0, 1.0, q.success_slope, d_bold)
+    full_inc, full_bold = success_chances(1.0, 1.0, q.success_slope, d_inc, bold_factor)
     m_inc, m_bold = np.empty(N_BARRIERS), np.empty(N_BARRIERS)
     g_inc, g_bold, v = np.empty(16), np.empty(16), np.empty(16)
     phi = np.empty(N_BARRIERS)
     for i in range(skill.size):
         prep = preparation[i]
         skill_i = min(skill[i] + boost[i], 1.0)
-        p_inc = success_chance(skill_i, prep, q.success_slope, d_inc)
-        p_bold = success_chance(skill_i, prep, q.success_slope, d_bold)
+        p_inc, p_bold = success_chances(skill_i, prep, q.success_slope, d_inc, bold_factor)
         reward = reward_of(q.material_reward, honour, ambition[i])
         payoff = reward + career[i] + motivation[i]
         fear_w = sanction_weight(q.loss_aversion, risk_aversion[i]) * sanction_cost

@@ -67,11 +67,12 @@ def tournament_margin(odds):
 
 
 @kernel
-def career_value_of_credit(career_value, ambition, eligible, weight, odds):
-    """Career pay-off of appraisal credit per unit of innovation size (one cadre)."""
+def career_value_of_credit(career_value, ambition, eligible, weight, margin):
+    """Career pay-off of appraisal credit per unit of innovation size (one cadre), given the
+    ``tournament_margin`` of its rank's contest."""
     if not eligible:
         return 0.0
-    return career_value * ambition * weight * tournament_margin(odds)
+    return career_value * ambition * weight * margin
 
 
 @kernel
@@ -91,6 +92,9 @@ def career_payoff(pop, eligible: np.ndarray, odds: np.ndarray, p) -> np.ndarray:
 
 @kernel
 def _career_kernel(ambition, rank, eligible, odds, career_value, weight, out):
+    margin = np.empty(odds.size)  # one contest per rank: its margin once, not once per cadre
+    for r in range(odds.size):
+        margin[r] = tournament_margin(odds[r])
     for i in range(ambition.size):
         out[i] = career_value_of_credit(career_value, ambition[i], eligible[i], weight,
-                                        odds[rank[i]])
+                                        margin[rank[i]])

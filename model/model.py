@@ -167,12 +167,11 @@ class CadreModel(mesa.Model):
         return self.steps * QUARTER
 
     def _initial_stress(self) -> None:
-        load, _, _ = self._time_budget_now()
-        self.population.stress[:] = workload.stress_target(load, self.p)
+        self.population.stress[:] = self._time_budget_now()[3]
 
     def _time_budget_now(self) -> tuple:
-        """(load, free time, preparation) per cadre; recomputed only after a policy change or a
-        reshuffle of units and posts, since nothing else moves them."""
+        """(load, free time, preparation, stress target) per cadre; recomputed only after a
+        policy change or a reshuffle of units and posts, since nothing else moves them."""
         if self._time_budget is None:
             self._time_budget = workload.time_budget(self.population,
                                                      self.organisation.unit_load, self.pr)
@@ -180,10 +179,10 @@ class CadreModel(mesa.Model):
 
     def _context(self, year: float) -> SimpleNamespace:
         pop, p, org = self.population, self.p, self.organisation
-        load, time, preparation = self._time_budget_now()
+        load, time, preparation, stress_target = self._time_budget_now()
         eligible = promotion.eligible(pop, p, year)
         return SimpleNamespace(
-            load=load, time=time, preparation=preparation,
+            load=load, time=time, preparation=preparation, stress_target=stress_target,
             stance=leaders.subordinate_stance(pop, self.leaders, org.county_unit, year),
             peer_share=conformity.peer_share(pop, self._attempted, org.n_units),
             honour=incentives.honour_per_size(self.honour_value, p),
@@ -244,7 +243,7 @@ class CadreModel(mesa.Model):
         skill = pop.skill_effective()  # final for the quarter: used twice below
         update_routine_performance(pop.routine_performance, action, skill, pop.competence,
                                    p.accountability_intensity)
-        workload.update_stress(pop, ctx.load, ev.sanctioned, p)
+        workload.update_stress(pop, ctx.stress_target, ev.sanctioned, p)
         demography.age(pop)
         # The quarter's outputs describe the cadres who acted in it, so they are computed before
         # the yearly turnover; personnel counts of the appraisal are added after it.

@@ -60,45 +60,35 @@ def stress_level(total_load, threshold):
 
 
 @kernel
-def _budget_kernel(unit, post_load, unit_load, pr, load, time, prep):
+def _budget_kernel(unit, post_load, unit_load, pr, load, time, prep, target):
     q = pr[0]
     for i in range(unit.size):
         load[i] = cadre_load(q.workload, unit_load[unit[i]], post_load[i], q.digital_relief,
                              q.compliance_burden, q.accountability_intensity)
         time[i] = free_time(load[i])
         prep[i] = preparation(time[i], q.diligence_time)
+        target[i] = stress_level(load[i], q.stress_threshold)
 
 
 def time_budget(pop, unit_load: np.ndarray, pr: np.ndarray) -> tuple:
-    """(load, free time, preparation) of every cadre, from the parameter record ``pr``."""
-    load, time, prep = np.empty(pop.n), np.empty(pop.n), np.empty(pop.n)
-    _budget_kernel(pop.unit, pop.post_load, unit_load, pr, load, time, prep)
-    return load, time, prep
+    """(load, free time, preparation, the stress the load leads to) of every cadre, from the
+    parameter record ``pr``. They change only when a policy or a cadre's post does, so the model
+    keeps them until then."""
+    load, time, prep, target = (np.empty(pop.n) for _ in range(4))
+    _budget_kernel(pop.unit, pop.post_load, unit_load, pr, load, time, prep, target)
+    return load, time, prep, target
 
 
-def stress_target(total_load: np.ndarray, p) -> np.ndarray:
-    """The stress a sustained load leads to, for every cadre."""
-    out = np.empty(np.shape(total_load))
-    _target_kernel(np.asarray(total_load, dtype=np.float64).ravel(), p.stress_threshold,
-                   out.ravel())
-    return out
-
-
-@kernel
-def _target_kernel(total_load, threshold, out):
-    for i in range(total_load.size):
-        out[i] = stress_level(total_load[i], threshold)
-
-
-def update_stress(pop, total_load: np.ndarray, sanctioned: np.ndarray, p) -> None:
-    """Stress relaxes towards its target and rises with a sanction."""
-    _stress_kernel(pop.stress, total_load, sanctioned, p.stress_rate, p.stress_threshold)
+def update_stress(pop, target: np.ndarray, sanctioned: np.ndarray, p) -> None:
+    """Stress relaxes towards its target (``stress_level`` of the load, from ``time_budget``)
+    and rises with a sanction."""
+    _stress_kernel(pop.stress, target, sanctioned, p.stress_rate)
 
 
 @kernel
-def _stress_kernel(stress, total_load, sanctioned, rate, threshold):
+def _stress_kernel(stress, target, sanctioned, rate):
     for i in range(stress.size):
-        s = stress[i] + rate * (stress_level(total_load[i], threshold) - stress[i])
+        s = stress[i] + rate * (target[i] - stress[i])
         if sanctioned[i]:
             s += SANCTION_STRESS
         stress[i] = clip(s, 0.0, 1.0)
