@@ -213,8 +213,9 @@ PARAMETERS: tuple[Parameter, ...] = (
     _P("material_reward", 0.2, 0.0, 2.0, "utility units",
        "Bonus for a successful innovation of full size.",
        "essays 002, 003", "lever", "M12",
-       reform=0.5, reform_low=0.1, reform_high=0.6,
-       reform_reason="bonuses of up to about a month's pay are within grassroots budgets",
+       reform=0.5, reform_low=0.0, reform_high=0.6,
+       reform_reason="a county can drop bonuses or pay up to about a month's pay; more is beyond "
+                     "grassroots budgets",
        cost_rate=10000.0,
        cost_basis="yuan paid per utility unit of bonus (one unit is about a month's pay of a "
                   "grassroots cadre), per successful innovation of full size; assumption"),

@@ -35,7 +35,7 @@ def test_library_loads_and_validates():
     reform = load_scenario("reform_in_year_5")
     assert reform.policy_schedule == [{"year": 5.0, "phase_in_years": 2.0,
                                        "set": {"fault_tolerance": 0.8,
-                                               "tolerance_credibility": 0.9}}]
+                                               "tolerance_credibility": 0.8}}]
 
 
 def test_every_scenario_runs():
@@ -121,4 +121,4 @@ def test_set_options():
         with pytest.raises(UserError, match=match):
             parse_set_options([bad])
     s = load_scenario("credible_fault_tolerance").with_overrides({"fault_tolerance": 0.3})
-    assert s.params == {"fault_tolerance": 0.3, "tolerance_credibility": 0.9}
+    assert s.params == {"fault_tolerance": 0.3, "tolerance_credibility": 0.8}
