@@ -79,6 +79,7 @@ def calibrate(plan: CalibrationPlan, out: str | os.PathLike, progress: bool = Tr
                {"runs": n_runs, "minutes": minutes})
         store.write_manifest(stage, {
             "kind": "calibration", "command_line": prov["command_line"], "provenance": prov,
+            "calibration_packages": store.package_versions(("pyabc", "scikit-learn")),
             "plan": plan.to_dict(), "calibrated": list(plan.calibrate),
             "prior_only": plan.nuisance_names(),
             "method": "ABC-SMC, uniform kernel on the targets' bands (distance = largest "
