@@ -80,11 +80,16 @@ def strip_cmd(paths: tuple[str, ...]) -> None:
 @click.option("--workers", "-w", type=int, default=None,
               help="Local worker processes [default: one per CPU].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def headline_cmd(out, replace, replicates, samples, years, n_cadres, seed, workers, quiet):
+@click.option("--posterior", default=HeadlineSettings.posterior, show_default=True,
+              metavar="DIR|default|none",
+              help="Calibrated posterior every answer draws from ('none': uncertainties at their "
+                   "defaults).")
+def headline_cmd(out, replace, replicates, samples, years, n_cadres, seed, workers, quiet,
+                 posterior):
     """Run the headline experiment: every library policy against the baseline, and which levers
     drive genuine innovation (Sobol)."""
     settings = HeadlineSettings(replicates=replicates, years=years, n_cadres=n_cadres,
-                                samples=samples, seed=seed)
+                                samples=samples, seed=seed, posterior=posterior)
     folder = run_headline(out, settings, workers=workers, replace=replace, progress=not quiet,
                           argv=command_line())
     click.echo((folder / "findings.md").read_text())
