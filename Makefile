@@ -31,6 +31,7 @@ test: $(STAMP) browser lint
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
 	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_calibration.py
 
 # The committed headline posterior (issue 12): rerun after a change of the model or the targets.
 calibrate: $(STAMP)
