@@ -100,3 +100,28 @@ def summary_text(plan, smc, table: pd.DataFrame, params: pd.DataFrame,
             "targets used), `manifest.json` (command, plan, seeds, versions, commit, times).", ""]
     return "\n".join(out)
 
+
+
+def readme_text(plan, smc, table: pd.DataFrame) -> str:
+    """``README.md`` of a calibration folder: what it is and how to use or remake it."""
+    met = "every target met" if smc.converged and bool(table["met"].all()) else \
+        "not every target met (see summary.md)"
+    return "\n".join([
+        "# A calibrated posterior of the behavioural uncertainties", "",
+        f"Made by `cadresim calibrate` (ABC-SMC against {len(table)} published targets, "
+        f"{len(plan.calibrate)} uncertainties calibrated, the others drawn from their declared "
+        f"ranges; population {plan.population}; {met}). The numbers, the check and what the "
+        "evidence could not pin down: `summary.md`; method and mappings: docs/CALIBRATION.md.",
+        "",
+        "* `posterior.parquet` -- the ensemble: one row per parameter set, one column per "
+        "uncertainty, `weight` (sums to 1); read it with "
+        "`experiments.calibration.load_posterior(folder)`;",
+        "* `marginals.png|svg`, `check.png|svg` -- posterior against prior, and the "
+        "posterior-predictive check of every target;",
+        "* `check.csv`, `parameters.csv`, `generations.csv`, `screening.csv`, "
+        "`populations.parquet`, `check_runs.parquet` -- the tables behind them;",
+        "* `targets.toml` -- the targets used; `manifest.json` -- command, plan, seeds, versions, "
+        "commit, times and a hash of every file.", "",
+        "Every `cadresim run`, `compare` and `headline` draws from the committed headline "
+        "posterior by default (`--posterior none` opts out). Remake it after a change of the "
+        "model or the targets with `make calibrate`.", ""])

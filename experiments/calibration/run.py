@@ -25,7 +25,7 @@ from .figures import check_figure, marginals_figure
 from .generations import SMCResult, run_generations
 from .plan import CalibrationPlan
 from .posterior import POSTERIOR_FILE, WEIGHT, load_posterior
-from .report import parameter_table, summary_text
+from .report import parameter_table, readme_text, summary_text
 from .screen import run_screening
 
 
@@ -129,3 +129,4 @@ def _write(stage: Path, plan, smc, names, table, params, screening, ppc, prior, 
                       title="Posterior-predictive check")
     store.atomic_write_text(stage / "summary.md",
                             summary_text(plan, smc, table, params, screening, info))
+    store.atomic_write_text(stage / "README.md", readme_text(plan, smc, table))
