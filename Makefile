@@ -36,7 +36,7 @@ bench: $(STAMP)
 # The committed headline posterior (issue 12): rerun after a change of the model or the targets.
 calibrate: $(STAMP)
 	rm -rf results/headline/posterior
-	$(VENV)/bin/cadresim calibrate --out results/headline/posterior
+	$(VENV)/bin/cadresim calibrate --nuisance defaults --out results/headline/posterior
 
 report: $(STAMP)
 	$(VENV)/bin/cadresim report --out results/report

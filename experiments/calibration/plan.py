@@ -31,7 +31,7 @@ class CalibrationPlan:
     screening_trajectories: int = 12
     screen_threshold: float = SCREEN_THRESHOLD
     calibrate: tuple[str, ...] = ()  # chosen uncertainties; () = chosen by the screening
-    nuisance: str = "prior"         # other uncertainties: "prior" draws or "defaults"
+    nuisance: str = "defaults"      # other uncertainties: at their "defaults" or "prior" draws
     ppc_seeds: int = 2              # fresh seeds per posterior set in the predictive check
     seed: int = 2026
     years: int | None = None        # default: the targets' setting

@@ -24,10 +24,11 @@ from .sweeps import add_engine_options
 @click.option("--calibrate", "calibrate_spec", default=None,
               help="Comma-separated uncertainties to calibrate (default: chosen by a Morris "
                    "screening of every uncertainty on the targets).")
-@click.option("--nuisance", type=click.Choice(["prior", "defaults"]), default="prior",
+@click.option("--nuisance", type=click.Choice(["defaults", "prior"]), default="defaults",
               show_default=True,
-              help="Uncertainties not calibrated: drawn from their declared ranges, or held at "
-                   "their defaults.")
+              help="Uncertainties not calibrated: held at their defaults, or drawn from their "
+                   "declared ranges in every run (honest but about a hundred times more runs; "
+                   "see docs/CALIBRATION.md).")
 @click.option("--screening-trajectories", type=int, default=12, show_default=True,
               help="Morris trajectories of the screening.")
 @click.option("--ppc-seeds", type=int, default=2, show_default=True,
