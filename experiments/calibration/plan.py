@@ -25,8 +25,8 @@ class CalibrationPlan:
     """Everything that decides a calibration's numbers."""
 
     targets: Targets
-    population: int = 500           # parameter sets per generation (and in the posterior)
-    max_generations: int = 10
+    population: int = 400           # parameter sets per generation (and in the posterior)
+    max_generations: int = 12
     min_acceptance: float = 0.02    # below this a generation stops at the N best candidates
     screening_trajectories: int = 12
     screen_threshold: float = SCREEN_THRESHOLD
