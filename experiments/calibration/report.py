@@ -73,21 +73,26 @@ def summary_text(plan, smc, table: pd.DataFrame, params: pd.DataFrame,
         out.append(f"| `{r.parameter}` | {_f(r.low)}-{_f(r.high)} | {_f(r.default)} | "
                    f"{_f(r.median)} | {_f(r.q05)}-{_f(r.q95)} | {100 * r.share_of_range:.0f}% |")
     prior_only = params[~params["calibrated"]]["parameter"].tolist()
+    left = [n for n in plan.uncertainties() if n not in plan.calibrate]
     out += ["", "## What the evidence cannot pin down", ""]
     if screening is not None:
         out.append(f"A Morris screening ({plan.screening_trajectories} trajectories over every "
-                   "uncertainty) measured how far each one, moved across its declared range, "
-                   "moves each target's statistic, in units of the target's tolerance. "
-                   f"Uncertainties below {plan.screen_threshold:g} tolerance on every target "
-                   "cannot be told apart by this evidence, and whole-number ones are not moved "
-                   "by the ABC kernel: they are not calibrated.")
+                   "uncertainty, two seeds per point) measured how far each one, moved across "
+                   "its declared range, moves each target's statistic, net of seed noise, in "
+                   f"units of the target's tolerance (`screening.csv`). Uncertainties below "
+                   f"{plan.screen_threshold:g} tolerance on every target, and whole-number ones, "
+                   "are not calibrated.")
     if prior_only:
         out.append(f"These {len(prior_only)} uncertainties stay **draws from their declared "
                    "ranges** in every parameter set of the ensemble (so every answer over the "
                    f"posterior carries what we do not know about them): "
                    f"{', '.join(f'`{n}`' for n in prior_only)}.")
-    else:
-        out.append("Uncertainties not calibrated stay at their declared defaults.")
+    elif left:
+        out.append(f"These {len(left)} uncertainties stay **at their declared defaults** in the "
+                   "fit and in every answer over the posterior, so its intervals are a lower "
+                   "bound on what we do not know (drawing them from their ranges, `--nuisance "
+                   "prior`, is the option; its cost is in docs/CALIBRATION.md): "
+                   f"{', '.join(f'`{n}`' for n in left)}.")
     out += ["", "## Generations", "", "| generation | tolerance | candidates | accepted | "
             "acceptance | effective size |", "|---:|---:|---:|---:|---:|---:|"]
     for h in smc.history:

@@ -12,9 +12,9 @@ Morris noise floor) and subtracted. A parameter whose largest net score is below
 across half the band) is not calibrated: the evidence could at most rule out an end of its
 range, and only together with others. Importance-weighted ABC degenerates in more than about ten
 dimensions (the effective sample size collapses), so the few strongly informed uncertainties are
-calibrated and the rest stay draws from their prior ranges in every answer -- the conservative
-direction: their uncertainty is carried, not removed. Whole-number parameters also stay prior
-draws (the ABC kernel moves parameters continuously).
+calibrated; the rest stay at their defaults (or, with ``--nuisance prior``, draws from their
+ranges). Whole-number parameters are not calibrated either (the ABC kernel moves parameters
+continuously).
 """
 
 from __future__ import annotations
@@ -26,8 +26,8 @@ import pandas as pd
 
 from model.parameters import PARAMETERS_BY_NAME
 
-from ..sensitivity.analysis import analyse
-from ..sensitivity.design import make_design
+from ..sensitivity.analysis import morris_noise_floor, noise_stats, replicate_means
+from ..sensitivity.design import MORRIS_LEVELS, make_design
 from ..sensitivity.plan import build_problem
 from ..sensitivity.run import outputs_matrix
 from ..sweeps import run_sweep
@@ -63,16 +63,17 @@ def run_screening(plan: CalibrationPlan, runs: Path, progress: bool = True,
     if engine.get("shard") is not None:
         results = wait_for_shards(runs, progress)
     Y = outputs_matrix(results, design.n_rows, REPLICATES, plan.targets.statistics)
-    analysis = analyse(design, Y, seed=plan.seed)
+    level = design.levels["parameter"]
+    rows_used = level.rows[:design.n * level.unit]
     rows = {}
     for t in plan.targets.targets:
-        out = analysis.outputs[t.statistic]
-        floor = out.noise["index_floor"]
+        mu_star = _mu_star(level, design.X[rows_used], replicate_means(Y[t.statistic])[rows_used],
+                           plan.seed)
+        noise = noise_stats(Y[t.statistic])
+        floor = morris_noise_floor(noise["within_var"], noise["replicates"])
         floor = floor if np.isfinite(floor) else 0.0
-        idx = out.indices[out.indices["level"] == "parameter"].set_index("name")
-        for name in design.problem.names:
-            net = max(float(idx.loc[name, "mu_star"]) - floor, 0.0)
-            rows.setdefault(name, {})[t.name] = net / t.tolerance
+        for name, m in zip(design.problem.names, mu_star, strict=True):
+            rows.setdefault(name, {})[t.name] = max(m - floor, 0.0) / t.tolerance
     table = pd.DataFrame.from_dict(rows, orient="index")
     table.index.name = "parameter"
     table["score"] = table[plan.targets.names].max(axis=1)
@@ -80,3 +81,18 @@ def run_screening(plan: CalibrationPlan, runs: Path, progress: bool = True,
     table["integer"] = [PARAMETERS_BY_NAME[n].integer for n in table.index]
     table["calibrated"] = (table["score"] >= plan.screen_threshold) & ~table["integer"]
     return table.sort_values("score", ascending=False).reset_index()
+
+
+def _mu_star(level, X: np.ndarray, y: np.ndarray, seed: int) -> np.ndarray:
+    """SALib's Morris mu* of each parameter (zero for an output that did not vary)."""
+    import warnings
+
+    from SALib.analyze import morris
+
+    if np.ptp(y) == 0:
+        return np.zeros(len(level.labels))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        res = morris.analyze(level.salib_problem, X, y, num_levels=MORRIS_LEVELS,
+                             num_resamples=10, seed=seed or 1)
+    return np.asarray(res["mu_star"], dtype=float)
