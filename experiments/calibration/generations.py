@@ -25,6 +25,10 @@ from .plan import CalibrationPlan
 
 #: Seconds between looks at the other shards' progress.
 SHARD_POLL = 2.0
+#: Stop when a generation's tolerance is less than this share below the last one (pyabc's
+#: ``min_eps_diff``, relative): the targets cannot all be met, and more generations only
+#: spend runs (the last population is then the best the model reaches, reported as such).
+MIN_EPS_DROP = 0.03
 
 
 @dataclass
@@ -133,6 +137,11 @@ def run_generations(plan: CalibrationPlan, runs: Path, progress: bool = True,
             + (" -- stalled: the targets cannot all be met" if stalled and eps > 1 else ""))
         populations.append(acc)
         final = acc
+        previous = history[-2]["epsilon"] if len(history) > 1 else math.inf
+        if not stalled and eps > 1.0 and eps > (1.0 - MIN_EPS_DROP) * previous:
+            history[-1]["stalled"] = stalled = True
+            log(f"the tolerance fell by less than {100 * MIN_EPS_DROP:.0f}% "
+                f"({previous:.3g} -> {eps:.3g}): the targets cannot all be met; stopping")
         if stalled or eps <= 1.0:
             break
         eps = smc.next_epsilon(acc["distance"].to_numpy(), w)
