@@ -178,7 +178,21 @@ def test_same_posterior_on_any_engine_and_worker_count(tmp_path):
 
 
 # ------------------------------------------------------------------------------ headline posterior
+def _documented_unmet() -> set[str]:
+    """Targets docs/CALIBRATION.md lists under 'Targets the model cannot meet' (in backticks)."""
+    import re
+
+    text = (ROOT / "docs" / "CALIBRATION.md").read_text(encoding="utf-8")
+    if "### Targets the model cannot meet" not in text:
+        return set()
+    section = text.split("### Targets the model cannot meet", 1)[1].split("\n#", 1)[0]
+    return set(re.findall(r"^- `([a-z_]+)`", section, flags=re.M))
+
+
 def test_committed_posterior_meets_every_target():
+    """Every target's posterior-predictive median lies in its band -- or the target is reported
+    as one the model cannot meet, in the calibration's summary and in docs/CALIBRATION.md (a
+    finding, never a silently loosened target). Either way the list must be exactly right."""
     post = default_posterior()
     if post is None:
         pytest.skip("no committed headline posterior yet (make calibrate)")
@@ -186,6 +200,12 @@ def test_committed_posterior_meets_every_target():
     check = pd.read_csv(post.path / "check.csv")
     targets = load_targets()
     assert list(check["target"]) == targets.names, "committed posterior is for other targets"
-    unmet = check.loc[~check["met"], "target"].tolist()
-    assert not unmet, (f"posterior-predictive medians outside their bands: {unmet}; see "
-                       f"{post.path / 'summary.md'}")
+    assert list(check["value"]) == [t.value for t in targets.targets]
+    assert list(check["tolerance"]) == [t.tolerance for t in targets.targets]
+    unmet = set(check.loc[~check["met"], "target"])
+    assert unmet == _documented_unmet(), (
+        f"targets not met by the committed posterior: {sorted(unmet) or 'none'}; documented as "
+        f"unmet in docs/CALIBRATION.md: {sorted(_documented_unmet()) or 'none'}")
+    if unmet:
+        summary = (post.path / "summary.md").read_text(encoding="utf-8")
+        assert "Not every target can be met" in summary
