@@ -13,6 +13,7 @@ interval. Sample sizes scale with the square of that ratio.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
@@ -75,7 +76,9 @@ def effects_table(summary: pd.DataFrame, baseline: str, outputs: Sequence[str] =
             if ci["sd_diff"] == 0 or len(common) < 2:
                 p = 1.0 if ci["mean_diff"] == 0 else (0.0 if len(common) > 1 else float("nan"))
             else:
-                p = float(ttest_rel(a, b).pvalue)
+                with warnings.catch_warnings():  # near-identical pairs: scipy warns, p is fine
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    p = float(ttest_rel(a, b).pvalue)
             bmean = float(b.mean())
             split = variance_split(a - b, draws, confidence)
             share = split["same_sign_share"]
