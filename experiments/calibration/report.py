@@ -114,8 +114,10 @@ def readme_text(plan, smc, table: pd.DataFrame) -> str:
     return "\n".join([
         "# A calibrated posterior of the behavioural uncertainties", "",
         f"Made by `cadresim calibrate` (ABC-SMC against {len(table)} published targets, "
-        f"{len(plan.calibrate)} uncertainties calibrated, the others drawn from their declared "
-        f"ranges; population {plan.population}; {met}). The numbers, the check and what the "
+        f"{len(plan.calibrate)} uncertainties calibrated, the others "
+        + ("drawn from their declared ranges" if plan.nuisance == "prior"
+           else "at their declared defaults")
+        + f"; population {plan.population}; {met}). The numbers, the check and what the "
         "evidence could not pin down: `summary.md`; method and mappings: docs/CALIBRATION.md.",
         "",
         "* `posterior.parquet` -- the ensemble: one row per parameter set, one column per "
