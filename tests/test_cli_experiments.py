@@ -47,10 +47,13 @@ def test_run_single_default_then_refuses_to_overwrite(tmp_path):
     out = tmp_path / "single"
     code, stdout, err = cadresim("run", *TINY, "--set", "fault_tolerance=0.9", "--out", out)
     assert code == 0, err
-    assert "innovation_rate" in stdout
+    # Console results say what they are, in words, over which years, in percent.
+    assert ("genuine innovation: " in stdout and "(share of cadres attempting a genuine "
+            "innovation per quarter, mean of year 1)" in stdout), stdout
+    assert "innovation_rate" not in stdout
     names = {p.name for p in out.iterdir()}
     assert {"timeseries.parquet", "summary.csv", "manifest.json", "innovation_barriers.png",
-            "innovation_barriers.svg"} <= names
+            "innovation_barriers.svg", "README.md"} <= names
     m = load_manifest(out)
     assert [s["name"] for s in m["scenarios"]] == ["baseline"]
     assert m["scenarios"][0]["full_params"]["fault_tolerance"] == 0.9
@@ -65,15 +68,27 @@ def test_compare_writes_effects_and_reproduces(tmp_path):
     code, stdout, err = cadresim("compare", "baseline", "credible_fault_tolerance",
                                  "--replicates", 2, *TINY, "--out", out)
     assert code == 0, err
-    assert "narrows the intervals by a median factor" in stdout
+    assert "times narrower (median) than independent seeds" in stdout
+    assert "genuine innovation = share of cadres attempting a genuine innovation per quarter; " \
+           "every result is the mean of year 1" in stdout
+    assert "extra cost " in stdout and "yuan per cadre per year" in stdout
     eff = pd.read_csv(out / "effects.csv")
     assert list(eff["output"]) == list(KEY_OUTPUTS)
-    assert {"scenario", "output", "mean_diff", "ci_low", "ci_high", "baseline_mean",
-            "scenario_mean", "n", "ci_halfwidth_unpaired", "narrowing"} <= set(eff.columns)
+    assert {"scenario", "output", "label", "window", "unit", "mean_diff", "ci_low", "ci_high",
+            "baseline_mean", "scenario_mean", "n", "ci_halfwidth_unpaired", "narrowing",
+            "cost_diff", "cost_ci_low", "cost_ci_high", "per_1000_yuan",
+            "cost_reading"} <= set(eff.columns)
+    assert (eff["window"] == "mean of year 1").sum() == len(eff) - 1  # cumulative: at the end
     assert (eff["ci_low"] <= eff["mean_diff"]).all() and (eff["mean_diff"] <= eff["ci_high"]).all()
     assert (eff["n"] == 2).all()
-    for fig in ("effects", "timeseries", "innovation_barriers"):
+    # Rounded to what the intervals justify: no float noise such as 0.051900000000000016.
+    text = (out / "effects.csv").read_text()
+    assert not any(len(tok.split(".")[-1]) > 9 for tok in text.replace("\n", ",").split(",")
+                   if tok.replace(".", "").replace("-", "").replace("e", "").isdigit())
+    for fig in ("effects", "timeseries", "innovation_barriers", "costs"):
         assert (out / f"{fig}.png").is_file() and (out / f"{fig}.svg").is_file()
+    readme = (out / "README.md").read_text()
+    assert "`narrowing`" in readme and "Shapley" in readme and "Fieller" in readme
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert set(ts["scenario"]) == {"baseline", "credible_fault_tolerance"}
     code, stdout, err = cadresim("reproduce", out, "--out", tmp_path / "again", "-q")
