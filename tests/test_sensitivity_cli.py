@@ -76,7 +76,8 @@ def test_manifest_and_summary(sobol_run):
     assert "sensitivity" in m["command_line"] and m["times"]["wall_seconds"] > 0
     assert "indices.csv" in m["files"] and "summary.md" in m["files"]
     text = (sobol_run / "summary.md").read_text()
-    assert "What drives `innovation_rate`" in text
+    assert "What drives genuine innovation (`innovation_rate`)" in text
+    assert "share of cadres attempting a genuine innovation per quarter, mean of years 1-2" in text
     assert "converged" in text.lower() and "Seed noise" in text
     assert "fault tolerance" in text  # mechanisms are named in words, not only M3
     # Running again into the same folder never overwrites it.
@@ -183,3 +184,24 @@ def test_old_option_name_still_works_and_says_the_new_one(tmp_path, capsys):
     code, stdout, err = _run(["--cadres", "150", "--samples", "4", "--params", LEVERS,
                               "--dry-run"], capsys)
     assert code == 0 and "--n-cadres" in err
+
+
+def test_summary_ranks_only_what_stands_above_seed_noise(sobol_run):
+    """Indices whose interval reaches the noise floor are listed apart, unranked; only the rest
+    carry a rank. Percentages outside 0-100% come with a note."""
+    idx = pd.read_csv(sobol_run / "indices.csv", keep_default_na=False)
+    text = (sobol_run / "summary.md").read_text()
+    params = idx[(idx.output == "innovation_rate") & (idx.level == "parameter")]
+    noisy = params["flags"].str.contains("below_noise|near_noise|noise_dominated")
+    section = text.split("## Parameters ranked")[1].split("## What raises")[0]
+    ranked = [line.split("|")[2].strip() for line in section.splitlines()
+              if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    assert sorted(ranked) == sorted(params.loc[~noisy, "name"])
+    if noisy.any():
+        apart = section.split("Cannot be told from seed noise at this sample size")[1]
+        assert all(name in apart for name in params.loc[noisy, "name"])
+    shown = pd.concat([params[k] + sign * params[f"{k}_conf"] for k in ("S1", "ST")
+                       for sign in (-1, 1)])
+    outside = ((shown * 100).round() < 0).any() or ((shown * 100).round() > 100).any()
+    assert ("Percentages below 0% or above 100%" in text) == bool(outside)
+    assert "Shapley" in text  # barrier_afraid is analysed: the shares are explained
