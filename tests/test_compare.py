@@ -182,3 +182,19 @@ def test_effects_csv_is_rounded_to_what_each_interval_justifies():
     # no interval (the cost difference is exact): four significant digits of the level (3,500)
     assert out.loc["policy_cost", "mean_diff"] == 500.0
     assert eff["mean_diff"].iloc[0] != out["mean_diff"].iloc[0]  # the table itself keeps digits
+
+
+def test_the_headline_states_cost_and_the_best_value_from_the_table():
+    from experiments.briefings.headline import cost_finding
+
+    summary = _costed_summary({
+        "big": ([0.20, 0.21, 0.19, 0.20], [4000.0] * 4),    # +20 points for 4,000 yuan
+        "thrifty": ([0.05, 0.06, 0.04, 0.05], [100.0] * 4),  # +5 points for 100 yuan
+        "free": ([0.02, 0.03, 0.02, 0.03], [0.0] * 4),
+    })
+    eff = effects_table(summary, "b", ["innovation_rate", "policy_cost"])
+    text = cost_finding(eff)
+    assert text.startswith("What it costs: big, the strongest, adds 4,000 yuan per cadre per year")
+    assert "thrifty buys the most genuine innovation: +50.0 percentage points" in text
+    assert text.endswith("free raises it at no extra cost.")
+    assert cost_finding(eff.drop(columns=["cost_diff"])) is None  # tables from before costs
