@@ -132,6 +132,9 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
     ("zero replicates", ["run", "--replicates", "0"], "--replicates must be"),
     ("one replicate compare", ["compare", "baseline", "training_push", "-r", "1"], "at least 2"),
     ("bad --set", ["run", "--set", "workload=9"], "--set workload"),
+    ("window too long", ["run", "--window", "30"], "--window 30: the run lasts 20 years"),
+    ("window outside the run", ["compare", "baseline", "training_push", "--window", "18-22"],
+     "--window 18-22: the run has years 1-20"),
     ("unwritable out", ["run", "--out", "{blocker}/out"], "not a writable folder"),
 ])
 def test_bad_inputs_exit_2_one_line_nothing_written(tmp_path, case, args, expected):
@@ -147,3 +150,23 @@ def test_bad_inputs_exit_2_one_line_nothing_written(tmp_path, case, args, expect
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], err
     assert "Traceback" not in err + stdout
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_window_chooses_the_years_results_are_read_over(tmp_path):
+    out = tmp_path / "early"
+    code, stdout, err = cadresim("compare", "baseline", "workload_relief", "-r", 2, "--years", 2,
+                                 "--window", "1-1", "--n-cadres", 200, "-w", 1, "-q", "--out", out)
+    assert code == 0, err
+    assert "every result is the mean of year 1 of each run (cumulative value at the end of " \
+           "year 1)" in stdout
+    eff = pd.read_csv(out / "effects.csv").set_index("output")
+    assert eff.loc["innovation_rate", "window"] == "mean of year 1"
+    assert eff.loc["cumulative_value", "window"] == "at the end of year 1"
+    summary, ts = pd.read_csv(out / "summary.csv"), pd.read_parquet(out / "timeseries.parquet")
+    run = ts[(ts["scenario"] == "baseline") & (ts["replicate"] == 0)]
+    first_year = run[(run["step"] >= 1) & (run["step"] <= 4)]["innovation_rate"].mean()
+    row = summary[(summary["scenario"] == "baseline") & (summary["replicate"] == 0)].iloc[0]
+    assert row["innovation_rate"] == pytest.approx(first_year)
+    assert "read over its **year 1** (mean of year 1" in (out / "README.md").read_text()
+    code, stdout, err = cadresim("reproduce", out, "--out", tmp_path / "again", "-q")
+    assert code == 0 and "every summary value identical" in stdout, err

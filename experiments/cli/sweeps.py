@@ -114,7 +114,11 @@ def resume_cmd(directory: str, quiet: bool, **engine) -> None:
 
     DIRECTORY may be the --out folder of an interrupted `cadresim sensitivity`: its sweep is
     finished, then analysed (tables, figures, summary.md) into that folder."""
+    from ..runner import prepare
+
     found = _sensitivity(directory)
+    if not engine.get("shard"):  # compile once here, not in every worker behind a 0% bar
+        prepare(None if quiet else (lambda line: click.echo(line, err=True)))
     if found is not None:
         _finish(found, merge_only=False, quiet=quiet, **engine)
         return
