@@ -236,14 +236,20 @@ def baseline_series(seed: int, n_cadres: int, n_steps: int) -> dict:
 
 
 # ---------------------------------------------------------------------- drawings
-def png_bytes(canvas: FigureCanvasAgg) -> bytes:
-    """The canvas as PNG (fast compression: the bytes go to a browser on this machine)."""
+#: Frames are sent as JPEG: about 1.5 ms to encode a view against 25-30 ms for PNG (most of a
+#: step's cost), at a similar size; quality 92 without chroma subsampling keeps lines and dots
+#: sharp.
+FRAME_FORMAT = "jpeg"
+
+
+def frame_bytes(canvas: FigureCanvasAgg) -> bytes:
+    """The canvas as an image for the browser (see FRAME_FORMAT)."""
     from PIL import Image
 
     w, h = canvas.get_width_height()
     out = io.BytesIO()
-    Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).save(
-        out, "PNG", compress_level=1)
+    Image.frombuffer("RGBA", (w, h), canvas.buffer_rgba(), "raw", "RGBA", 0, 1).convert(
+        "RGB").save(out, "JPEG", quality=92, subsampling=0)
     return out.getvalue()
 
 
@@ -267,7 +273,7 @@ class Blitted:
         self.canvas.restore_region(self._background)
         for artist in artists:
             artist.axes.draw_artist(artist)
-        return png_bytes(self.canvas)
+        return frame_bytes(self.canvas)
 
 
 def _nice_top(value: float) -> float:
@@ -402,25 +408,27 @@ class OrganisationDrawing:
                                                                      strict=True)],
                   loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=4, fontsize=7,
                   frameon=False)
-        self.palette = np.array([to_rgba(c) for c in ACTION_COLOURS])
-        x, y, _, _ = organisation_points(model)
-        self.dots = ax.scatter(x, y, s=8, linewidths=0, animated=True)
+        # One marker line per action: Agg draws same-style markers about ten times faster than
+        # a scatter with a colour per dot.
+        self.dots = [ax.plot([], [], ls="none", marker="o", ms=2.8, mew=0, color=to_rgba(c),
+                             animated=True, zorder=2 + (k > 0))[0]
+                     for k, c in enumerate(ACTION_COLOURS)]
         self.blit = Blitted(fig)
 
     def render(self) -> bytes:
         x, y, action, active = organisation_points(self.model)
-        colours = self.palette[action].copy()
-        colours[~active, 3] = 0.0  # vacant posts: no dot
-        self.dots.set_offsets(np.column_stack([x, y]))
-        self.dots.set_facecolor(colours)
-        return self.blit.frame([self.dots])
+        for code, dots in enumerate(self.dots):
+            mask = active & (action == code)  # vacant posts: no dot
+            dots.set_data(x[mask], y[mask])
+        return self.blit.frame(self.dots)
 
 
 def organisation_figure(model: CadreModel) -> Figure:
     """The organisation view as a complete Figure (for reports and tests)."""
     drawing = OrganisationDrawing(model)
     drawing.render()
-    drawing.dots.set_animated(False)
+    for dots in drawing.dots:
+        dots.set_animated(False)
     return drawing.blit.fig
 
 
@@ -504,7 +512,7 @@ def SeriesView(model):
     """Innovation and barrier shares over the years, redrawn after every step."""
     update_counter.get()
     drawing = solara.use_memo(lambda: SeriesDrawing(model), [model])
-    rw.Image(value=drawing.render(), format="png")
+    rw.Image(value=drawing.render(), format=FRAME_FORMAT)
 
 
 @solara.component
@@ -512,7 +520,7 @@ def OrganisationView(model):
     """The organisation, redrawn after every step."""
     update_counter.get()
     drawing = solara.use_memo(lambda: OrganisationDrawing(model), [model])
-    rw.Image(value=drawing.render(), format="png")
+    rw.Image(value=drawing.render(), format=FRAME_FORMAT)
 
 
 @solara.component
