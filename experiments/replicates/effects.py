@@ -258,6 +258,10 @@ def effect_lines(effects: pd.DataFrame, window: Window | None = None) -> list[st
         if "per_1000_yuan" in grp.columns and "innovation_rate" in set(grp["output"]):
             row = grp.set_index("output").loc["innovation_rate"]
             lines.append("  " + gain_per_cost_text("innovation_rate", row))
+    if any(o.startswith("barrier_") and o != "barrier_gap" for o in effects["output"]):
+        lines.append("held back: each barrier's share of the missing chance of a genuine attempt "
+                     "(Shapley values; the four add up to 100%, so a fall in one is a rise in the "
+                     "others); see README.md in the results folder")
     return lines
 
 
