@@ -156,10 +156,6 @@ def display(output: str) -> Display:
     return Display(100.0, "%", "percentage points", "%")
 
 
-def is_share(output: str) -> bool:
-    """Whether an output is shown in percent (its changes in percentage points)."""
-    return display(output).level == "%"
-
 
 # ---------------------------------------------------------------------------------- window
 @dataclass(frozen=True)

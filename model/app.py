@@ -19,6 +19,7 @@ piling up behind slow redraws.
 
 from __future__ import annotations
 
+import functools
 import html
 import io
 import math
@@ -100,20 +101,32 @@ def _on_grid(value: float, low: float, step: float) -> bool:
     return abs(k - round(k)) < 1e-6
 
 
+@functools.cache
+def _library_settings() -> dict[str, list[float]]:
+    """Every value the scenario library sets, by parameter (read once per process: the page
+    asks for slider steps on every redraw of its inputs)."""
+    try:
+        from experiments.scenario import list_scenarios
+    except ImportError:
+        return {}
+    out: dict[str, list[float]] = {}
+    for sc in list_scenarios():
+        for name, value in sc.params.items():
+            out.setdefault(name, []).append(value)
+        for change in sc.policy_schedule:
+            for name, value in change["set"].items():
+                out.setdefault(name, []).append(value)
+    return out
+
+
 def _must_reach(p) -> list[float]:
     """Values a slider must be able to show exactly: the default, the reform value and every
     library scenario's setting."""
     values = [p.default] + ([p.reform] if p.reform is not None else [])
-    try:
-        from experiments.scenario import list_scenarios
-    except ImportError:
-        return values
-    for sc in list_scenarios():
-        values += [sc.params[p.name]] if p.name in sc.params else []
-        values += [c["set"][p.name] for c in sc.policy_schedule if p.name in c["set"]]
-    return values
+    return values + _library_settings().get(p.name, [])
 
 
+@functools.cache
 def slider_step(p) -> float | int:
     """A round step (1, 2 or 5 x 10^k) giving 50-100 positions over the declared range, so that
     an arrow key moves 1-2% of the range and PageUp/PageDown 10-20%; finer only where a value
