@@ -271,8 +271,12 @@ def level_text(output: str, value: float, low: float | None = None,
     if low is None or high is None or not math.isfinite(high - low):
         return f"{number(value * f, 1 if d.level == '%' else 3)}{unit}"
     places = decimals((high - low) * f / 2)
-    return f"{number(value * f, places)}{unit} [{number(low * f, places)}, " \
-           f"{number(high * f, places)}]"
+    if f == 100.0 and output != "leader_support":  # a 0-1 quantity: no mean lies beyond it
+        low, high = max(low, 0.0), min(high, 1.0)
+    interval = f"[{number(low * f, places)}, {number(high * f, places)}]"
+    if d.level == "%":
+        return f"{number(value * f, places)}% {interval}"
+    return f"{number(value * f, places)} {interval} {d.level}"
 
 
 # ---------------------------------------------------------------------------------- colour

@@ -18,6 +18,7 @@ from experiments.presentation import (
     established,
     judge,
     label,
+    level_text,
     meaning,
     number,
 )
@@ -80,6 +81,9 @@ def test_effects_in_words_and_display_units():
         "+812 yuan per cadre per year [+790, +834]"
     assert effect_text("mean_stress", -0.0123, -0.02, -0.004) == "-1.2 points [-2.0, -0.4]"
     assert number(-0.04, 1, sign=True) == "+0.0"  # no "-0.0"
+    assert level_text("innovation_rate", 0.094, 0.086, 0.102) == "9.4% [8.6, 10.2]"
+    assert level_text("symbolic_rate", 0.05, -0.05, 0.16) == "5% [0, 16]"  # a share stays >= 0
+    assert level_text("mean_stress", 0.6, 0.55, 0.64) == "60 [55, 64] points on a 0-100 scale"
     assert number(1234567.891, 1) == "1,234,567.9"
     for out in OUTPUTS:  # every output has words, a meaning and a unit
         assert label(out) and "_" not in label(out) and meaning(out)

@@ -49,7 +49,8 @@ _FILES = {
     "effects.csv": "the paired effect of each policy on each output (columns below), rounded to "
                    "the precision its interval justifies",
     "summary_by_scenario.csv": "each scenario's mean of each output with its "
-                               f"{CONFIDENCE:.0%} interval, rounded likewise",
+                               f"{CONFIDENCE:.0%} interval over replicates, rounded to the "
+                               "precision that interval justifies",
     "summary.csv": "one row per run (scenario x replicate): seed, wall time and every output "
                    "read over the window, to every digit (`cadresim reproduce` checks them)",
     "timeseries.parquet": "every output of every run, quarter by quarter (step 0 is the start; "

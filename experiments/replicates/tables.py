@@ -99,7 +99,7 @@ def compare_summaries(a: pd.DataFrame, b: pd.DataFrame) -> float:
 def stats_lines(stats: pd.DataFrame) -> list[str]:
     """Each scenario's results as a reader wants them on a console: the output in words, what it
     measures and over which years, then its level with the 95% interval over replicates."""
-    from ..presentation import level_text, meaning, scenario_label
+    from ..presentation import level_text, meaning, scenario_label, title
 
     lines = []
     for name, grp in stats.groupby("scenario", sort=False):
@@ -108,6 +108,6 @@ def stats_lines(stats: pd.DataFrame) -> list[str]:
         for r in grp.itertuples():
             interval = (r.ci_low, r.ci_high) if r.n > 1 else (None, None)
             when = f", {r.window}" if getattr(r, "window", "") else ""
-            lines.append(f"  {label(r.output)}: {level_text(r.output, r.mean, *interval)}  "
+            lines.append(f"  {title(r.output)}: {level_text(r.output, r.mean, *interval)}  "
                          f"({meaning(r.output)}{when})")
     return lines
