@@ -107,13 +107,19 @@ def effects_figure(effects: pd.DataFrame, outputs: Sequence[str] | None = None,
     label_width = 0.065 * max(len(s) for lab in labels for s in lab.split("\n")) + 0.25
     cols = min(len(outputs), COLUMNS)
     rows = math.ceil(len(outputs) / cols)
-    panel_h = (0.22 + 0.1 * lines) * len(order) + 0.9
+    # Fixed layout in inches (constrained layout would cost a second drawing): rows of bars,
+    # then room between panels for tick labels and two-line titles, the title on top, the
+    # legend and the note on barrier shares at the bottom.
+    axes_h = (0.18 + 0.08 * lines) * len(order) + 0.3
+    gap, top = 0.95, 0.95
     note = any(o.startswith("barrier_") for o in outputs)
-    top, bottom = 0.75, 0.85 + (0.45 if note else 0)
-    width, height = 3.3 * cols + label_width + 0.3, panel_h * rows + top + bottom
+    legend_h, note_h = 0.55, (0.5 if note else 0.0)
+    bottom = 0.4 + legend_h + note_h
+    width = 3.3 * cols + label_width + 0.3
+    height = axes_h * rows + gap * (rows - 1) + top + bottom
     fig = Figure(figsize=(width, height))
     fig.subplots_adjust(left=label_width / width, right=1 - 0.3 / width, top=1 - top / height,
-                        bottom=bottom / height, wspace=0.12, hspace=0.9 / panel_h)
+                        bottom=bottom / height, wspace=0.12, hspace=gap / axes_h)
     axes = fig.subplots(rows, cols, squeeze=False).ravel()
     for ax in axes[len(outputs):]:
         ax.set_visible(False)
@@ -131,9 +137,10 @@ def effects_figure(effects: pd.DataFrame, outputs: Sequence[str] | None = None,
     n = int(effects["n"].min())
     when = effects.loc[effects["output"] == outputs[0], "window"].iloc[0] if window else ""
     fig.suptitle(f"Effect of each policy compared with '{scenario_label(baseline)}': paired "
-                 f"change{', ' + when if when else ''}, {n} paired replicates; policies ordered "
-                 "by their effect on genuine innovation", fontsize=10)
-    _effects_legend(fig, note)
+                 f"change{', ' + when if when else ''}, {n} paired replicates\npolicies ordered "
+                 "by their effect on genuine innovation", fontsize=10, y=1 - 0.12 / height,
+                 va="top")
+    _effects_legend(fig, note_h)
     return fig
 
 
@@ -162,7 +169,8 @@ def _effect_panel(ax, out: str, e: pd.DataFrame, y: np.ndarray) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
-def _effects_legend(fig, note: bool) -> None:
+def _effects_legend(fig, note_h: float) -> None:
+    """The colour key, just above the note on barrier shares (``note_h`` inches high)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
 
@@ -173,10 +181,10 @@ def _effects_legend(fig, note: bool) -> None:
                        label=f"{CONFIDENCE:.0%} interval (paired replicates)"),
                 Line2D([], [], color="0.8", lw=4,
                        label="interval independent seeds would have given")]
-    y = (0.5 if note else 0.08) / fig.get_figheight()
+    height = fig.get_figheight()
     fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=7.5, frameon=False,
-               bbox_to_anchor=(0.5, y))
-    if note:
+               bbox_to_anchor=(0.5, (note_h + 0.02) / height))
+    if note_h:
         fig.text(0.5, 0.015, textwrap.fill(BARRIER_NOTE, int(fig.get_figwidth() * 15)),
                  ha="center", va="bottom", fontsize=6.5, color="0.25")
 
