@@ -59,8 +59,8 @@ def render_lever_table(parameters=None) -> str:
     if parameters is None:
         from model.parameters import PARAMETERS as parameters
     lines = [
-        "| lever | today | reform value | reform range | why that range | cost rate (yuan per cadre "
-        "per year) | basis of the cost |",
+        "| lever | today | reform value | reform range | why that range "
+        "| cost rate (yuan per cadre per year) | basis of the cost |",
         "|---|---:|---:|---|---|---:|---|",
     ]
     for p in parameters:

@@ -17,17 +17,29 @@ COUNT_OUTPUTS = ("promotions", "demotions", "value_delivered")
 #: Outputs that accumulate; summarised by their final value.
 FINAL_OUTPUTS = ("cumulative_value",)
 SUMMARY_YEARS = 5
+#: The root seed every command and notebook uses unless told otherwise.
+DEFAULT_SEED = 2026
 
 
-def summarise(series: dict[str, np.ndarray]) -> dict[str, float]:
+def summarise(series: dict[str, np.ndarray],
+              window: tuple[int, int] | None = None) -> dict[str, float]:
     """One number per output for a run: the mean over its last five years (or the whole run if
-    shorter), counts per year, and cumulative outputs at the end."""
+    shorter), counts per year, and cumulative outputs at the end.
+
+    ``window`` = (first, last) reads steps first..last instead (1 = the first quarter; see
+    ``experiments.presentation.Window``); cumulative outputs are then read at step ``last``.
+    """
     out = {}
     for name, values in series.items():
         values = np.asarray(values, dtype=np.float64)
-        tail = values[1:][-4 * SUMMARY_YEARS:] if values.size > 1 else values
+        if window is not None:
+            first, last = window
+            tail, end = values[first:last + 1], values[last]
+        else:
+            tail = values[1:][-4 * SUMMARY_YEARS:] if values.size > 1 else values
+            end = values[-1]
         if name in FINAL_OUTPUTS:
-            out[name] = float(values[-1])
+            out[name] = float(end)
         elif name in COUNT_OUTPUTS:
             out[name] = float(tail.mean() * 4.0)
         else:
@@ -79,3 +91,36 @@ def release(model) -> None:
     mesa_adapter.forget_model(model)
     if isinstance(model, CadreModel):
         model.dispose()
+
+
+def prepare(notify=None, after: float = 1.0) -> float:
+    """Run a tiny model once in this process, so that the compiled passes are built (and cached
+    for the worker processes) before any progress bar starts.
+
+    The first run on a machine compiles the model (about 20 s); ``notify`` (e.g. ``print``) is
+    called with "compiling the model (once) ..." if that takes longer than ``after`` seconds,
+    and with the time it took at the end. Returns the seconds spent.
+    """
+    import threading
+    import time
+
+    done = threading.Event()
+    said = []
+
+    def announce():
+        if not done.wait(after) and notify is not None:
+            said.append(True)
+            notify("compiling the model (once; about 20 s on a new machine) ...")
+
+    watcher = threading.Thread(target=announce, daemon=True)
+    t0 = time.perf_counter()
+    watcher.start()
+    try:
+        run_model({}, seed=0, n_steps=1, n_cadres=50)
+    finally:
+        done.set()
+        watcher.join()
+    seconds = time.perf_counter() - t0
+    if said and notify is not None:
+        notify(f"compiled in {seconds:.0f} s; later runs start at once")
+    return seconds

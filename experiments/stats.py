@@ -7,7 +7,8 @@ seed) is::
     mean(d) +- t(0.975, n - 1) * sd(d) / sqrt(n)
 
 Welch's interval is what independent seeds would have given; :func:`narrowing_ratio` says how
-many times pairing narrows the interval (sample sizes scale with its square).
+many times pairing narrows the interval (sample sizes scale with its square). :func:`ratio_ci` is
+Fieller's interval of a ratio of paired means (effect per unit of cost).
 """
 
 from __future__ import annotations
@@ -115,3 +116,35 @@ def variance_split(d, draws, confidence: float = CONFIDENCE) -> dict:
             "full_low": mean - z * sd_full, "full_high": mean + z * sd_full,
             "seed_low": mean - z * sd_seed, "seed_high": mean + z * sd_seed,
             "same_sign_share": share}
+
+def ratio_ci(numerator, denominator, confidence: float = CONFIDENCE) -> dict:
+    """Fieller's interval for ``mean(numerator) / mean(denominator)`` from paired samples.
+
+    ``numerator[i]`` and ``denominator[i]`` come from the same replicate (for example a policy's
+    paired effect and its paired extra cost), so their covariance enters. The interval is the set
+    of ratios ``r`` with ``(a - r b)^2 <= t^2 var(a - r b)``; it is finite only when the
+    denominator's own interval excludes zero. Returns ``ratio``, ``ci_low``, ``ci_high`` and
+    ``bounded`` (False, with infinite or NaN limits, when the denominator cannot be told from
+    zero).
+    """
+    a, b = np.asarray(numerator, dtype=float), np.asarray(denominator, dtype=float)
+    if a.shape != b.shape or a.ndim != 1:
+        raise ValueError("paired samples must be 1-D arrays of the same length")
+    n = a.size
+    ma, mb = float(a.mean()), float(b.mean())
+    ratio = ma / mb if mb != 0 else float("nan")
+    if n < 2:
+        return {"ratio": ratio, "ci_low": float("nan"), "ci_high": float("nan"), "bounded": False}
+    t2 = t_quantile(n - 1, confidence) ** 2
+    vaa, vbb = a.var(ddof=1) / n, b.var(ddof=1) / n
+    vab = float(np.cov(a, b, ddof=1)[0, 1]) / n
+    qa = mb * mb - t2 * vbb  # > 0 exactly when the denominator's interval excludes zero
+    if qa <= 0:
+        return {"ratio": ratio, "ci_low": -math.inf, "ci_high": math.inf, "bounded": False}
+    qb = ma * mb - t2 * vab
+    qc = ma * ma - t2 * vaa
+    root = math.sqrt(max(qb * qb - qa * qc, 0.0))
+    # The ratio always satisfies the inequality; min/max only absorb rounding when the
+    # interval is (nearly) a point, e.g. an effect exactly proportional to its cost.
+    return {"ratio": ratio, "ci_low": min((qb - root) / qa, ratio),
+            "ci_high": max((qb + root) / qa, ratio), "bounded": True}

@@ -1,4 +1,4 @@
-"""Shared fixtures: small seeded models."""
+"""Shared fixtures (small seeded models) and a loud note when the browser test was skipped."""
 
 from __future__ import annotations
 
@@ -18,3 +18,17 @@ def small_model():
     from model import CadreModel
 
     return CadreModel(seed=7, n_cadres=200)
+
+
+def pytest_terminal_summary(terminalreporter):
+    """A skipped browser test is easy to miss among dots: say it in the summary, loudly."""
+    skipped = [r for r in terminalreporter.stats.get("skipped", [])
+               if "test_app_browser" in getattr(r, "nodeid", "")
+               or "test_app_browser" in str(getattr(r, "longrepr", ""))]
+    if not skipped:
+        return
+    longrepr = skipped[0].longrepr
+    reason = longrepr[2] if isinstance(longrepr, tuple) else str(longrepr)
+    terminalreporter.write_sep("!", "THE EXPLORER WAS NOT TESTED IN A BROWSER", red=True,
+                               bold=True)
+    terminalreporter.write_line(f"tests/test_app_browser.py skipped: {reason}", red=True)

@@ -47,10 +47,13 @@ def test_run_single_default_then_refuses_to_overwrite(tmp_path):
     out = tmp_path / "single"
     code, stdout, err = cadresim("run", *TINY, "--set", "fault_tolerance=0.9", "--out", out)
     assert code == 0, err
-    assert "innovation_rate" in stdout
+    # Console results say what they are, in words, over which years, in percent.
+    assert ("genuine innovation: " in stdout and "(share of cadres attempting a genuine "
+            "innovation per quarter, mean of year 1)" in stdout), stdout
+    assert "innovation_rate" not in stdout
     names = {p.name for p in out.iterdir()}
     assert {"timeseries.parquet", "summary.csv", "manifest.json", "innovation_barriers.png",
-            "innovation_barriers.svg"} <= names
+            "innovation_barriers.svg", "README.md"} <= names
     m = load_manifest(out)
     assert [s["name"] for s in m["scenarios"]] == ["baseline"]
     assert m["scenarios"][0]["full_params"]["fault_tolerance"] == 0.9
@@ -65,15 +68,27 @@ def test_compare_writes_effects_and_reproduces(tmp_path):
     code, stdout, err = cadresim("compare", "baseline", "credible_fault_tolerance",
                                  "--replicates", 2, *TINY, "--out", out)
     assert code == 0, err
-    assert "narrows the intervals by a median factor" in stdout
+    assert "times narrower (median) than independent seeds" in stdout
+    assert "genuine innovation = share of cadres attempting a genuine innovation per quarter; " \
+           "every result is the mean of year 1" in stdout
+    assert "extra cost " in stdout and "yuan per cadre per year" in stdout
     eff = pd.read_csv(out / "effects.csv")
     assert list(eff["output"]) == list(KEY_OUTPUTS)
-    assert {"scenario", "output", "mean_diff", "ci_low", "ci_high", "baseline_mean",
-            "scenario_mean", "n", "ci_halfwidth_unpaired", "narrowing"} <= set(eff.columns)
+    assert {"scenario", "output", "label", "window", "unit", "mean_diff", "ci_low", "ci_high",
+            "baseline_mean", "scenario_mean", "n", "ci_halfwidth_unpaired", "narrowing",
+            "cost_diff", "cost_ci_low", "cost_ci_high", "per_1000_yuan",
+            "cost_reading"} <= set(eff.columns)
+    assert (eff["window"] == "mean of year 1").sum() == len(eff) - 1  # cumulative: at the end
     assert (eff["ci_low"] <= eff["mean_diff"]).all() and (eff["mean_diff"] <= eff["ci_high"]).all()
     assert (eff["n"] == 2).all()
-    for fig in ("effects", "timeseries", "innovation_barriers"):
+    # Rounded to what the intervals justify: no float noise such as 0.051900000000000016.
+    text = (out / "effects.csv").read_text()
+    assert not any(len(tok.split(".")[-1]) > 9 for tok in text.replace("\n", ",").split(",")
+                   if tok.replace(".", "").replace("-", "").replace("e", "").isdigit())
+    for fig in ("effects", "timeseries", "innovation_barriers", "costs"):
         assert (out / f"{fig}.png").is_file() and (out / f"{fig}.svg").is_file()
+    readme = (out / "README.md").read_text()
+    assert "`narrowing`" in readme and "Shapley" in readme and "Fieller" in readme
     ts = pd.read_parquet(out / "timeseries.parquet")
     assert set(ts["scenario"]) == {"baseline", "credible_fault_tolerance"}
     code, stdout, err = cadresim("reproduce", out, "--out", tmp_path / "again", "-q")
@@ -117,6 +132,9 @@ def _bad_files(tmp_path: Path) -> dict[str, Path]:
     ("zero replicates", ["run", "--replicates", "0"], "--replicates must be"),
     ("one replicate compare", ["compare", "baseline", "training_push", "-r", "1"], "at least 2"),
     ("bad --set", ["run", "--set", "workload=9"], "--set workload"),
+    ("window too long", ["run", "--window", "30"], "--window 30: the run lasts 20 years"),
+    ("window outside the run", ["compare", "baseline", "training_push", "--window", "18-22"],
+     "--window 18-22: the run has years 1-20"),
     ("unwritable out", ["run", "--out", "{blocker}/out"], "not a writable folder"),
 ])
 def test_bad_inputs_exit_2_one_line_nothing_written(tmp_path, case, args, expected):
@@ -132,3 +150,23 @@ def test_bad_inputs_exit_2_one_line_nothing_written(tmp_path, case, args, expect
     assert len(lines) == 1 and lines[0].startswith("error: ") and expected in lines[0], err
     assert "Traceback" not in err + stdout
     assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*")) == before
+
+
+def test_window_chooses_the_years_results_are_read_over(tmp_path):
+    out = tmp_path / "early"
+    code, stdout, err = cadresim("compare", "baseline", "workload_relief", "-r", 2, "--years", 2,
+                                 "--window", "1-1", "--n-cadres", 200, "-w", 1, "-q", "--out", out)
+    assert code == 0, err
+    assert "every result is the mean of year 1 of each run (cumulative value at the end of " \
+           "year 1)" in stdout
+    eff = pd.read_csv(out / "effects.csv").set_index("output")
+    assert eff.loc["innovation_rate", "window"] == "mean of year 1"
+    assert eff.loc["cumulative_value", "window"] == "at the end of year 1"
+    summary, ts = pd.read_csv(out / "summary.csv"), pd.read_parquet(out / "timeseries.parquet")
+    run = ts[(ts["scenario"] == "baseline") & (ts["replicate"] == 0)]
+    first_year = run[(run["step"] >= 1) & (run["step"] <= 4)]["innovation_rate"].mean()
+    row = summary[(summary["scenario"] == "baseline") & (summary["replicate"] == 0)].iloc[0]
+    assert row["innovation_rate"] == pytest.approx(first_year)
+    assert "read over its **year 1** (mean of year 1" in (out / "README.md").read_text()
+    code, stdout, err = cadresim("reproduce", out, "--out", tmp_path / "again", "-q")
+    assert code == 0 and "every summary value identical" in stdout, err

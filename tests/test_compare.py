@@ -120,3 +120,81 @@ def test_effects_table_matches_the_summary():
     assert row["relative_diff"] == pytest.approx(1.0)
     assert {"scenario", "output", "mean_diff", "ci_low", "ci_high", "n",
             "ci_halfwidth_unpaired", "narrowing", "p_value"} <= set(eff.columns)
+
+
+def _costed_summary(policies: dict) -> pd.DataFrame:
+    """Baseline 'b' plus one scenario per entry: name -> (innovation effects, cost effects) per
+    replicate, on top of a baseline of 0.10 innovation and 3,000 yuan."""
+    rows = []
+    for r in range(4):
+        rows.append({"scenario": "b", "replicate": r, "innovation_rate": 0.10 + 0.01 * r,
+                     "policy_cost": 3000.0 + 10 * r})
+    for name, (effect, cost) in policies.items():
+        for r in range(4):
+            rows.append({"scenario": name, "replicate": r,
+                         "innovation_rate": 0.10 + 0.01 * r + effect[r],
+                         "policy_cost": 3000.0 + 10 * r + cost[r]})
+    return pd.DataFrame(rows)
+
+
+def test_costs_and_gain_per_cost_are_paired_differences_and_their_ratio():
+    fixed = [500.0] * 4
+    summary = _costed_summary({
+        "pays": ([0.04, 0.05, 0.06, 0.05], fixed),          # costs more, raises innovation
+        "hurts": ([-0.04, -0.05, -0.06, -0.05], fixed),     # costs more, lowers it
+        "saves": ([0.02, 0.03, 0.02, 0.03], [-200.0] * 4),  # cheaper and better
+        "free": ([0.02, 0.03, 0.02, 0.03], [0.0] * 4),      # no cost difference at all
+        "unsure": ([0.02, 0.03, 0.02, 0.03], [300.0, -250.0, 200.0, -240.0]),
+    })
+    eff = effects_table(summary, "b", ["innovation_rate", "policy_cost"]).set_index(
+        ["scenario", "output"])
+    pays = eff.loc[("pays", "innovation_rate")]
+    assert pays["cost_diff"] == pytest.approx(500.0)
+    assert pays["per_1000_yuan"] == pytest.approx(0.05 / 500 * 1000)  # 10 points per 1,000 yuan
+    # the cost is fixed, so Fieller's interval is the effect's t-interval divided by the cost
+    assert pays["per_1000_yuan_low"] == pytest.approx(pays["ci_low"] / 0.5)
+    assert pays["per_1000_yuan_high"] == pytest.approx(pays["ci_high"] / 0.5)
+    assert pays["cost_reading"] == "costs more and raises it"
+    assert eff.loc[("hurts", "innovation_rate"), "cost_reading"] == "costs more and lowers it"
+    assert eff.loc[("saves", "innovation_rate"), "cost_reading"] == "saves money and raises it"
+    free = eff.loc[("free", "innovation_rate")]
+    assert free["cost_reading"].startswith("no cost difference") and np.isnan(
+        free["per_1000_yuan"])
+    unsure = eff.loc[("unsure", "innovation_rate")]
+    assert unsure["cost_reading"].startswith("cost difference uncertain")
+    assert np.isnan(unsure["per_1000_yuan"])  # no finite interval: no ratio is shown
+    # the cost row itself carries the cost as its effect and no ratio
+    assert eff.loc[("pays", "policy_cost"), "mean_diff"] == pytest.approx(500.0)
+    assert np.isnan(eff.loc[("pays", "policy_cost"), "per_1000_yuan"])
+
+
+def test_effects_csv_is_rounded_to_what_each_interval_justifies():
+    from experiments.replicates.effects import rounded
+
+    summary = _costed_summary({"pays": ([0.0412345, 0.0512345, 0.0612345, 0.0512345],
+                                        [500.123] * 4)})
+    eff = effects_table(summary, "b", ["innovation_rate", "policy_cost"])
+    out = rounded(eff).set_index("output")
+    row = eff.set_index("output").loc["innovation_rate"]
+    # half-width ~0.013 -> three decimals of the share (a tenth of a percentage point)
+    assert out.loc["innovation_rate", "mean_diff"] == round(row["mean_diff"], 3)
+    assert out.loc["innovation_rate", "ci_low"] == round(row["ci_low"], 3)
+    # no interval (the cost difference is exact): four significant digits of the level (3,500)
+    assert out.loc["policy_cost", "mean_diff"] == 500.0
+    assert eff["mean_diff"].iloc[0] != out["mean_diff"].iloc[0]  # the table itself keeps digits
+
+
+def test_the_headline_states_cost_and_the_best_value_from_the_table():
+    from experiments.briefings.headline import cost_finding
+
+    summary = _costed_summary({
+        "big": ([0.20, 0.21, 0.19, 0.20], [4000.0] * 4),    # +20 points for 4,000 yuan
+        "thrifty": ([0.05, 0.06, 0.04, 0.05], [100.0] * 4),  # +5 points for 100 yuan
+        "free": ([0.02, 0.03, 0.02, 0.03], [0.0] * 4),
+    })
+    eff = effects_table(summary, "b", ["innovation_rate", "policy_cost"])
+    text = cost_finding(eff)
+    assert text.startswith("What it costs: big, the strongest, adds 4,000 yuan per cadre per year")
+    assert "thrifty buys the most genuine innovation: +50.0 percentage points" in text
+    assert text.endswith("free raises it at no extra cost.")
+    assert cost_finding(eff.drop(columns=["cost_diff"])) is None  # tables from before costs

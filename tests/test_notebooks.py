@@ -20,7 +20,7 @@ from experiments.cli import main
 from experiments.errors import UserError
 
 #: Figures each notebook must draw (each followed by a "**Figure N.**" caption).
-FIGURES = {"01_model_tour": 4, "02_policy_briefing": 4, "03_sensitivity": 3}
+FIGURES = {"01_model_tour": 4, "02_policy_briefing": 5, "03_sensitivity": 3}
 
 
 @pytest.fixture(scope="module")
@@ -46,6 +46,11 @@ def test_report_writes_one_page_per_notebook(report_dir):
         assert "Figure 1." in html
         assert "Traceback" not in html
         assert manifest["notebooks"][name]["parameters"] == {"quick": True}
+        # A quick page says at its top that it is a test, not a result ...
+        assert html.count("QUICK CHECK - NOT A RESULT") == 1
+        assert html.index("QUICK CHECK") < html.index("Figure 1.")
+        # ... its captions do not claim a run it did not make, and it links no deleted folder.
+        assert "last five" not in html and "cadresim-kernel-" not in html
     assert not list(report_dir.glob(".*.tmp"))  # atomic writes leave no temporary files
 
 
@@ -175,40 +180,89 @@ def test_explained_cadres_are_bound_by_their_largest_barrier():
     for cadre, barrier in zip(terms["cadre"], terms["binding barrier"], strict=True):
         if barrier != "none (innovated)":
             assert gains.loc[cadre].idxmax() == barrier
+    # The missing chance splits exactly into the four barriers' parts (Shapley values).
+    parts = briefings.missing_chance_parts(model, terms["cadre"])
+    np.testing.assert_allclose(parts.sum(axis=1).to_numpy(),
+                               terms.set_index("cadre").loc[parts.index, "missing chance"],
+                               atol=1e-9)
     pyramid = briefings.pyramid_table(model)
     assert list(pyramid["posts"]) == list(model.organisation.capacity.sum(axis=0))
     assert (pyramid["serving"] + pyramid["vacant"] == pyramid["posts"]).all()
     assert pyramid["serving"].sum() == len(model.agent_table())
 
 
-def test_policy_briefing_reads_a_stored_comparison(tmp_path):
+def _outputs_text(nb) -> str:
+    parts = []
+    for c in nb.cells:
+        for o in c.get("outputs", []) if c.cell_type == "code" else []:
+            parts.append(o.get("text", ""))
+            parts.append(o.get("data", {}).get("text/markdown", ""))
+    return "".join(parts)
+
+
+def test_report_reads_a_comparison_of_the_users_own_scenario_file(tmp_path):
+    """`cadresim compare baseline my_policy.toml` then `cadresim report --results-dir`: the
+    briefing reads the scenarios from the comparison (a file, with a schedule), not the library,
+    and flags the papermill sizes it could not use."""
     from experiments import compare_scenarios
 
+    policy = tmp_path / "my_policy.toml"
+    policy.write_text('description = "My own mix."\n[params]\nworkload = 0.7\n'
+                      '[[schedule]]\nyear = 0.5\nset = { fault_tolerance = 0.7 }\n')
     stored = tmp_path / "headline" / "compare"
-    compare_scenarios("baseline", ["credible_fault_tolerance"], replicates=2, years=1, seed=9,
-                      n_cadres=200, workers=1, out=stored, progress=False)
+    compare_scenarios("baseline", [str(policy)], replicates=2, years=1, seed=9, n_cadres=200,
+                      workers=1, out=stored, progress=False)
     assert briefings.find_comparison(tmp_path / "headline") == stored
     effects, settings, _ = briefings.load_comparison(stored)
-    nb = briefings.execute_notebook(briefings.notebook_path("02_policy_briefing"),
-                                  {"quick": False, "results_dir": str(tmp_path / "headline")})
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                   for o in c.outputs)
+    assert set(effects["scenario"]) == {"my_policy"} and settings["seed"] == 9
+    out = tmp_path / "report"
+    main(["report", "--only", "02_policy_briefing", "--results-dir", str(tmp_path / "headline"),
+          "-o", str(out), "-q"])
+    nb = nbformat.read(out / "02_policy_briefing.ipynb", as_version=4)
+    text = _outputs_text(nb)
     assert f"read the stored comparison in {stored}" in text
     assert "2 paired replicates of 200 cadres over 1 years" in text
-    assert sum(_images(c) for c in nb.cells if c.cell_type == "code") == 4
-    assert set(effects["scenario"]) == {"credible_fault_tolerance"} and settings["seed"] == 9
+    assert sum(_images(c) for c in nb.cells if c.cell_type == "code") == FIGURES[
+        "02_policy_briefing"]
+    html = (out / "02_policy_briefing.html").read_text()
+    assert "My own mix." in html and "QUICK CHECK" not in html
+    # Sizes passed with papermill that a stored comparison cannot honour are flagged in bold.
+    nb = briefings.execute_notebook(briefings.notebook_path("02_policy_briefing"),
+                                    {"results_dir": str(stored), "years": 10, "replicates": 3})
+    text = _outputs_text(nb)
+    assert "**The parameters years=10, replicates=3 were not used" in text
+    assert "run with years=1, replicates=2" in text
+
+
+def test_policy_briefing_honours_sizes_passed_with_papermill(tmp_path):
+    nb = briefings.execute_notebook(
+        briefings.notebook_path("02_policy_briefing"),
+        {"years": 1, "replicates": 2, "n_cadres": 200, "seed": 4,
+         "scenarios": ["strict_accountability"], "workers": 1})
+    text = _outputs_text(nb)
+    assert "ran a new comparison for this briefing: 1 scenarios vs baseline; 2 paired " \
+           "replicates of 200 cadres over 1 years; results are the mean of year 1; " \
+           "root seed 4" in text
+    assert "were not used" not in text and "QUICK CHECK" not in text
 
 
 def test_pages_hide_code_unless_asked(report_dir):
     nb = nbformat.read(report_dir / "01_model_tour.ipynb", as_version=4)
-    assert "the same code path at test size" not in (report_dir / "01_model_tour.html").read_text()
-    assert "the same code path at test size" in briefings.render_html(nb, show_code=True)
+    code = "a value passed with papermill is used as is"
+    assert code not in (report_dir / "01_model_tour.html").read_text()
+    assert code in briefings.render_html(nb, show_code=True)
 
 
-def test_quick_sensitivity_scratch_folder_is_removed_after_the_run(report_dir):
-    nb = nbformat.read(report_dir / "03_sensitivity.ipynb", as_version=4)
-    text = "".join(o.get("text", "") for c in nb.cells if c.cell_type == "code"
-                   for o in c.outputs)
-    folder = Path(text.split("analysis read from ", 1)[1].split(":", 1)[0])
-    assert folder.name == "sensitivity" and "cadresim-kernel-" in str(folder)
-    assert not folder.exists()
+def test_quick_sensitivity_page_links_no_deleted_folder(report_dir):
+    text = _outputs_text(nbformat.read(report_dir / "03_sensitivity.ipynb", as_version=4))
+    assert "read from a tiny analysis made for this page" in text
+    assert "removed once the page is made" in text and "summary.md" not in text
+
+
+def test_a_notebooks_scratch_folder_is_removed_after_the_run(tmp_path):
+    path = _notebook(tmp_path / "nb.ipynb", "from experiments import briefings\n"
+                     "folder = briefings.scratch_dir()\n(folder / 'x.txt').write_text('x')\n"
+                     "print(folder)")
+    nb = briefings.execute_notebook(path)
+    folder = Path(_outputs_text(nb).strip())
+    assert "cadresim-kernel-" in str(folder) and not folder.exists()

@@ -174,3 +174,54 @@ def test_mechanism_direction_is_read_from_its_members():
     assert group_direction(["b"], t) == "unclear"
     t.loc[4, "flags"] = ""
     assert group_direction(["a", "d", "e"], t) == "mixed"
+
+
+def _strong_and_inert(seed: int = 11):
+    """Three parameters with clear, different effects and five without any, under seed noise."""
+    names = tuple("abcdefgh")
+    problem = Problem(names, ((0, 1),) * 8, (False,) * 8, tuple(f"M{i}" for i in range(8)))
+    design = make_design(problem, "sobol", 256, seed=seed)
+    X = design.X
+    signal = 3.0 * X[:, 0] + 2.0 * X[:, 1] + 1.0 * X[:, 2]
+    noise = np.random.default_rng(seed).normal(0, 0.6, (design.n_rows, 2))
+    return design, signal[:, None] + noise
+
+
+def test_convergence_ranks_only_parameters_above_the_noise_floor():
+    # Inert parameters sit on the noise floor in random order; no sample size would fix that
+    # order, so convergence reads the ranking of the three real effects only.
+    design, Y = _strong_and_inert()
+    a = analyse(design, {"y": Y}, seed=2).outputs["y"]
+    conv = a.convergence
+    assert conv["above_noise"] == 3
+    assert conv["rank_spearman"][str(design.n // 2)] == pytest.approx(1.0)
+    assert not any("Spearman" in r for r in conv["reasons"]), conv["reasons"]
+    # Over all eight parameters, the half sample would not reproduce the full ranking.
+    from experiments.sensitivity.analysis import _spearman  # noqa: PLC2701 (the test's own probe)
+
+    values = conv["values"]
+    assert _spearman(np.array(values[str(design.n // 2)]),
+                     np.array(values[str(design.n)])) < 0.9
+
+
+def test_convergence_compares_with_a_tolerance(monkeypatch):
+    from experiments.sensitivity import analysis
+
+    design, Y = _strong_and_inert()
+    monkeypatch.setattr(analysis, "_spearman", lambda a, b: 0.8999999999999998)
+    conv = analysis.analyse(design, {"y": Y}, seed=2).outputs["y"].convergence
+    assert not any("Spearman" in r for r in conv["reasons"])
+    monkeypatch.setattr(analysis, "_spearman", lambda a, b: 0.85)
+    conv = analysis.analyse(design, {"y": Y}, seed=2).outputs["y"].convergence
+    assert any("Spearman 0.850 (need 0.900)" in r for r in conv["reasons"])
+
+
+def test_morris_mechanism_of_several_parameters_has_no_mu_like_no_sigma():
+    problem = Problem(tuple("abcd"), ((0, 1),) * 4, (False,) * 4, ("A", "A", "B", "C"))
+    design = make_design(problem, "morris", 20, seed=3)
+    y = design.X[:, 0] - design.X[:, 1] + 2 * design.X[:, 2]
+    t = analyse(design, {"y": y}).outputs["y"].indices
+    mech = t[t.level == "mechanism"].set_index("name")
+    assert np.isnan(mech.loc["A", "mu"]) and np.isnan(mech.loc["A", "sigma"])
+    assert mech.loc["A", "mu_star"] > 0  # its importance is still estimated
+    assert np.isfinite(mech.loc["B", "mu"]) and mech.loc["B", "mu"] > 0  # a single member keeps it

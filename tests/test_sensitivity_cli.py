@@ -13,7 +13,7 @@ from experiments.sensitivity import build_problem
 # Two mechanisms with two levers each (M3, M12) and one with one (M13): both the parameter and
 # the mechanism levels have something to estimate.
 LEVERS = "fault_tolerance,tolerance_credibility,material_reward,honor_reward,workload"
-SMALL = ["--params", LEVERS, "--years", "2", "--cadres", "150", "--replicates", "2",
+SMALL = ["--params", LEVERS, "--years", "2", "--n-cadres", "150", "--replicates", "2",
          "--quiet", "--engine", "serial"]
 
 
@@ -76,7 +76,8 @@ def test_manifest_and_summary(sobol_run):
     assert "sensitivity" in m["command_line"] and m["times"]["wall_seconds"] > 0
     assert "indices.csv" in m["files"] and "summary.md" in m["files"]
     text = (sobol_run / "summary.md").read_text()
-    assert "What drives `innovation_rate`" in text
+    assert "What drives genuine innovation (`innovation_rate`)" in text
+    assert "share of cadres attempting a genuine innovation per quarter, mean of years 1-2" in text
     assert "converged" in text.lower() and "Seed noise" in text
     assert "fault tolerance" in text  # mechanisms are named in words, not only M3
     # Running again into the same folder never overwrites it.
@@ -129,7 +130,7 @@ def test_shards_then_full_command_equal_one_run(tmp_path, capsys):
     """A job-array slice leaves the folder unfinished; the plain command then runs what is
     missing (resume), merges and analyses, giving exactly the numbers of a single run."""
     tiny = ["--samples", "4", "--params", "fault_tolerance,tolerance_credibility,workload",
-            "--outputs", "innovation_rate,mean_stress", "--years", "1", "--cadres", "150",
+            "--outputs", "innovation_rate,mean_stress", "--years", "1", "--n-cadres", "150",
             "--replicates", "2", "--quiet", "--engine", "serial", "--seed", "5"]
     one, split = tmp_path / "one", tmp_path / "split"
     assert _run([*tiny, "--out", str(one)], capsys)[0] == 0
@@ -139,3 +140,68 @@ def test_shards_then_full_command_equal_one_run(tmp_path, capsys):
     assert _run([*tiny, "--out", str(split)], capsys)[0] == 0
     for name in ("indices.csv", "diagnostics.csv"):
         assert (split / name).read_bytes() == (one / name).read_bytes()
+
+
+def test_resume_and_merge_finish_an_analysis_from_its_folder(tmp_path, capsys):
+    """`cadresim resume|merge DIR` on the --out folder of an unfinished sensitivity analysis
+    finish its sweep and analyse it, with the numbers of an uninterrupted run."""
+    tiny = ["--samples", "4", "--params", "fault_tolerance,tolerance_credibility,workload",
+            "--outputs", "innovation_rate", "--years", "1", "--n-cadres", "150",
+            "--replicates", "2", "-q", "--engine", "serial", "--seed", "5"]
+    one, split = tmp_path / "one", tmp_path / "split"
+    assert _run([*tiny, "--out", str(one)], capsys)[0] == 0
+    assert _run([*tiny, "--out", str(split), "--shard", "0/2"], capsys)[0] == 0
+
+    def command(*argv):
+        try:
+            main([str(a) for a in argv])
+            code = 0
+        except SystemExit as exc:
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+
+    code, _, err = command("merge", split)  # half the chunks are missing: refused, one line
+    assert code == 2 and "not done yet" in err and f"cadresim resume {split}" in err
+    code, out, _ = command("status", split)
+    assert code == 0 and "unfinished" in out and f"cadresim resume {split}" in out
+    code, out, _ = command("resume", split, "-q", "--engine", "serial")
+    assert code == 0 and "sensitivity analysis finished" in out
+    for name in ("indices.csv", "diagnostics.csv"):
+        assert (split / name).read_bytes() == (one / name).read_bytes()
+    code, _, err = command("resume", split)
+    assert code == 2 and "already complete" in err
+    # the other shard's route: both shards done, then merge analyses
+    both = tmp_path / "both"
+    for shard in ("0/2", "1/2"):
+        assert _run([*tiny, "--out", str(both), "--shard", shard], capsys)[0] == 0
+    code, out, _ = command("merge", both)
+    assert code == 0 and (both / "summary.md").is_file()
+    assert (both / "indices.csv").read_bytes() == (one / "indices.csv").read_bytes()
+
+
+def test_old_option_name_still_works_and_says_the_new_one(tmp_path, capsys):
+    code, stdout, err = _run(["--cadres", "150", "--samples", "4", "--params", LEVERS,
+                              "--dry-run"], capsys)
+    assert code == 0 and "--n-cadres" in err
+
+
+def test_summary_ranks_only_what_stands_above_seed_noise(sobol_run):
+    """Indices whose interval reaches the noise floor are listed apart, unranked; only the rest
+    carry a rank. Percentages outside 0-100% come with a note."""
+    idx = pd.read_csv(sobol_run / "indices.csv", keep_default_na=False)
+    text = (sobol_run / "summary.md").read_text()
+    params = idx[(idx.output == "innovation_rate") & (idx.level == "parameter")]
+    noisy = params["flags"].str.contains("below_noise|near_noise|noise_dominated")
+    section = text.split("## Parameters ranked")[1].split("## What raises")[0]
+    ranked = [line.split("|")[2].strip() for line in section.splitlines()
+              if line.startswith("| ") and line.split("|")[1].strip().isdigit()]
+    assert sorted(ranked) == sorted(params.loc[~noisy, "name"])
+    if noisy.any():
+        apart = section.split("Cannot be told from seed noise at this sample size")[1]
+        assert all(name in apart for name in params.loc[noisy, "name"])
+    shown = pd.concat([params[k] + sign * params[f"{k}_conf"] for k in ("S1", "ST")
+                       for sign in (-1, 1)])
+    outside = ((shown * 100).round() < 0).any() or ((shown * 100).round() > 100).any()
+    assert ("Percentages below 0% or above 100%" in text) == bool(outside)
+    assert "Shapley" in text  # barrier_afraid is analysed: the shares are explained

@@ -24,6 +24,7 @@ from .headline import HeadlineSettings, findings_sentences, run_headline, write_
 from .importance import (
     DIRECTION_COLOURS,
     FLAG_WORDS,
+    direction_goods,
     direction_matrix,
     importance_bars,
     importance_table,
@@ -35,26 +36,39 @@ from .notebooks import (
     HEADLINE_DIR,
     NOTEBOOK_DIR,
     NOTEBOOKS,
+    QUICK_BANNER,
     NotebookError,
     execute_notebook,
     has_outputs,
     notebook_parameters,
     notebook_path,
+    quick_banner,
     scratch_dir,
     strip_file,
     strip_outputs,
 )
-from .policy import effect_bars, find_comparison, heatmap, load_comparison
+from .policy import (
+    Comparison,
+    briefing_comparison,
+    diverging_map,
+    effect_bars,
+    find_comparison,
+    heatmap,
+    load_comparison,
+    stored_scenarios,
+)
 from .report import build_report, render_html
-from .tour import EXPLAIN_COLUMNS, explain_examples, pyramid_table
+from .tour import EXPLAIN_COLUMNS, explain_examples, missing_chance_parts, pyramid_table
 
 __all__ = [
     "AGE_BANDS", "AXIS_UNITS", "DIRECTION_COLOURS", "EXPLAIN_COLUMNS", "FLAG_WORDS",
-    "HEADLINE_DIR", "NOTEBOOKS", "NOTEBOOK_DIR", "OUTPUT_LABELS", "RANK_LABELS",
-    "HeadlineSettings", "NotebookError", "build_report", "direction_matrix", "effect_bars",
-    "execute_notebook", "explain_examples", "find_comparison", "findings_sentences", "gains_matrix",
+    "HEADLINE_DIR", "NOTEBOOKS", "NOTEBOOK_DIR", "OUTPUT_LABELS", "QUICK_BANNER", "RANK_LABELS",
+    "Comparison", "HeadlineSettings", "NotebookError", "briefing_comparison", "build_report",
+    "direction_goods", "direction_matrix", "diverging_map", "effect_bars", "execute_notebook",
+    "explain_examples", "find_comparison", "findings_sentences", "gains_matrix",
     "genuine_by_group", "group_rates", "has_outputs", "heatmap", "importance_bars",
-    "importance_table", "load_comparison", "load_sweep", "notebook_parameters", "notebook_path",
-    "plain_flags", "pyramid_table", "render_html", "run_headline", "scratch_dir", "strip_file",
+    "importance_table", "load_comparison", "load_sweep", "missing_chance_parts",
+    "notebook_parameters", "notebook_path", "plain_flags", "pyramid_table", "quick_banner",
+    "render_html", "run_headline", "scratch_dir", "stored_scenarios", "strip_file",
     "strip_outputs", "who_gains", "write_findings",
 ]

@@ -47,22 +47,25 @@ def genuine_by_group(model) -> dict[tuple[str, str], tuple[int, int]]:
 
 
 def group_rates(params: Mapping, seed: int, years: float, n_cadres: int = 1000,
-                policy_schedule: list | None = None, tail_years: float = 5) -> dict:
-    """Genuine-innovation rate per (grouping, group) over the last ``tail_years`` of one run.
+                policy_schedule: list | None = None, tail_years: float = 5,
+                window: tuple[int, int] | None = None) -> dict:
+    """Genuine-innovation rate per (grouping, group) over the last ``tail_years`` of one run, or
+    over the steps ``window`` = (first, last) (1 = the first quarter).
 
-    Pooled over the tail's quarters (innovators / cadre-quarters), like the model's
+    Pooled over the window's quarters (innovators / cadre-quarters), like the model's
     ``innovation_rate`` is pooled over cadres.
     """
     from model import CadreModel
 
     n_steps = int(round(years * 4))
     tail = max(1, min(n_steps, int(round(tail_years * 4))))
+    first, last = window if window is not None else (n_steps - tail + 1, n_steps)
     model = CadreModel(seed=seed, n_cadres=n_cadres, policy_schedule=policy_schedule, **params)
     sums: dict[tuple[str, str], list[int]] = {}
     try:
         for step in range(n_steps):
             model.step()
-            if step >= n_steps - tail:
+            if first <= step + 1 <= last:
                 for key, (k, n) in genuine_by_group(model).items():
                     acc = sums.setdefault(key, [0, 0])
                     acc[0] += k
@@ -77,7 +80,8 @@ def _group_rates_task(args: tuple) -> dict:
 
 
 def who_gains(baseline, scenarios, replicates: int, years: float, seed: int,
-              n_cadres: int = 1000, tail_years: float = 5, workers: int | None = 1):
+              n_cadres: int = 1000, tail_years: float = 5, workers: int | None = 1,
+              window: tuple[int, int] | None = None):
     """Paired effect of each scenario on genuine innovation, split by rank, age band, unit type.
 
     Replicate r of every scenario runs on the seed ``compare_scenarios`` gives it, so the runs
@@ -87,7 +91,8 @@ def who_gains(baseline, scenarios, replicates: int, years: float, seed: int,
         baseline: the reference scenario (a ``Scenario``, a library name or a path).
         scenarios: the scenarios to compare with it (same forms).
         replicates: paired runs per scenario.
-        years, n_cadres: size of each run; ``tail_years``: the final window rates are read over.
+        years, n_cadres: size of each run; ``tail_years``: the final years rates are read over,
+            or ``window`` = (first, last step), e.g. ``Window.steps`` of the comparison.
         seed: root seed.
         workers: local processes (None: one per CPU); the numbers do not depend on it.
 
@@ -102,7 +107,7 @@ def who_gains(baseline, scenarios, replicates: int, years: float, seed: int,
     check_settings(replicates, years, seed, n_cadres, workers)
     loaded = prepare_scenarios([baseline, *scenarios], years)
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
-    tasks = [(scen.params, s, years, n_cadres, scen.policy_schedule, tail_years)
+    tasks = [(scen.params, s, years, n_cadres, scen.policy_schedule, tail_years, window)
              for scen in loaded for s in seeds]
     workers = min(workers or os.cpu_count() or 1, len(tasks))
     if workers <= 1:

@@ -18,6 +18,7 @@ from pathlib import Path
 import pandas as pd
 
 from ..errors import UserError
+from ..runner import DEFAULT_SEED
 
 KEY_FIGURE = "key_figure.png"
 
@@ -31,7 +32,7 @@ class HeadlineSettings:
     n_cadres: int = 1000
     samples: int = 512  # Sobol base samples over the levers' reform ranges and the posterior
     sensitivity_replicates: int = 2
-    seed: int = 2026
+    seed: int = DEFAULT_SEED
     posterior: str = "default"  # the committed headline posterior; "none": defaults
     seeds_per_draw: int = 2
 
@@ -156,6 +157,36 @@ def findings_sentences(effects: pd.DataFrame, indices: pd.DataFrame) -> list[str
     return [s1, s2, s3]
 
 
+def cost_finding(effects: pd.DataFrame) -> str | None:
+    """What the policies cost and what they buy, in one sentence from the effects table's cost
+    columns (None for a table made before costs were reported)."""
+    from ..presentation import established, number, scenario_label
+
+    if "cost_diff" not in effects.columns:
+        return None
+    gen = effects[effects.output == "innovation_rate"].set_index("scenario")
+    raises = gen[[established(lo, hi) and d > 0 for d, lo, hi in
+                  zip(gen.mean_diff, gen.ci_low, gen.ci_high, strict=True)]]
+    if raises.empty:
+        return "No policy raises genuine innovation clearly enough to price what it buys."
+    best = raises.sort_values("mean_diff", ascending=False).iloc[0]
+    priced = raises[raises.per_1000_yuan.notna()].sort_values("per_1000_yuan", ascending=False)
+    free = [scenario_label(n) for n, r in raises.iterrows()
+            if isinstance(r.cost_reading, str) and (r.cost_reading.startswith("no cost")
+                                                    or r.cost_reading.startswith("saves"))]
+    out = (f"What it costs: {scenario_label(best.name)}, the strongest, adds "
+           f"{number(best.cost_diff, 0)} yuan per cadre per year (95% CI "
+           f"{number(best.cost_ci_low, 0)} to {number(best.cost_ci_high, 0)})")
+    if len(priced):
+        top = priced.iloc[0]
+        out += (f"; per 1,000 yuan per cadre per year, {scenario_label(top.name)} buys the most "
+                f"genuine innovation: {_pp(top.per_1000_yuan)} percentage points (95% CI "
+                f"{_pp(top.per_1000_yuan_low)} to {_pp(top.per_1000_yuan_high)}, Fieller)")
+    if free:
+        out += f"; {', '.join(free)} raise{'s' if len(free) == 1 else ''} it at no extra cost"
+    return out + "."
+
+
 def write_findings(folder: Path) -> list[str]:
     """Write ``findings.md`` and the key figure into ``folder``; returns the sentences."""
     from ..store import atomic_write_text
@@ -163,8 +194,10 @@ def write_findings(folder: Path) -> list[str]:
     effects = pd.read_csv(folder / "policy_comparison" / "effects.csv")
     indices = pd.read_csv(folder / "sensitivity" / "indices.csv")
     sentences = findings_sentences(effects, indices)
+    costs = cost_finding(effects)
     key = _key_figure(folder)
-    text = ["# Headline findings", "", *[f"{i}. {s}" for i, s in enumerate(sentences, 1)], "",
+    text = ["# Headline findings", "", *[f"{i}. {s}" for i, s in enumerate(sentences, 1)],
+            *(["", costs] if costs else []), "",
             f"![Paired effects of each policy on genuine innovation]({key})", "",
             "Tables: `policy_comparison/effects.csv`, `sensitivity/indices.csv`; details in "
             "`sensitivity/summary.md`; provenance in each `manifest.json`.", ""]

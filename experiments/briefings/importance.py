@@ -8,11 +8,16 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
+from ..presentation import COLOURS, GOOD_DIRECTION, PALE
+from ..sensitivity.figures import bar_colour
 from ..store import load_manifest
 from .labels import OUTPUT_LABELS
 
-#: Colours of the estimated direction of an effect.
-DIRECTION_COLOURS = {"raises": "C0", "lowers": "C3"}
+#: Colours of the estimated direction of an effect on genuine innovation (the project's
+#: convention: blue better for genuine innovation, orange worse).
+DIRECTION_COLOURS = {"raises": COLOURS["better"], "lowers": COLOURS["worse"]}
+#: Flags of an index that cannot be told from seed noise: it is shown but not ranked.
+NOISE_FLAGS = ("below_noise", "near_noise", "noise_dominated", "constant")
 
 
 def load_sweep(sweep_dir) -> tuple:
@@ -37,7 +42,7 @@ FLAG_WORDS = {
     "below_noise": "lost in seed noise", "near_noise": "close to seed noise",
     "S1_spans_zero": "alone: interval reaches zero", "ST_spans_zero": "interval reaches zero",
     "mu_star_spans_zero": "interval reaches zero", "negative": "estimate below zero (read 0)",
-    "constant": "result did not vary",
+    "constant": "result did not vary", "noise_dominated": "result mostly seed noise",
 }
 
 
@@ -51,10 +56,12 @@ def plain_flags(flags) -> str:
 def importance_table(indices, output: str, level: str):
     """How much each parameter or mechanism (``level``) drives ``output``, largest first.
 
-    Columns: name, label (for plots), meaning, mechanism, importance and its 95% half-interval
-    (Sobol total index ST, or Morris mu* for Morris screening), direction, flags and the same in
-    plain words (caution), and the signed standardised regression coefficient ``src`` with
-    ``src_conf`` (parameters only).
+    Columns: rank (1, 2, ... for indices above the seed-noise floor by more than their interval;
+    empty for the others, whose order is noise), name, label (for plots), meaning, mechanism,
+    importance and its 95% half-interval (Sobol total index ST, or Morris mu* for Morris
+    screening), direction, flags and the same in plain words (caution), and the signed
+    standardised regression coefficient ``src`` with ``src_conf`` (parameters only). Ranked rows
+    come first.
     """
     rows = indices[(indices["output"] == output) & (indices["level"] == level)]
     if rows.empty:
@@ -76,12 +83,22 @@ def importance_table(indices, output: str, level: str):
     keep = ["name", "label", "meaning", "mechanism", "importance", "importance_conf", "direction",
             "flags", "caution", "src", "src_conf"]
     table = table[[c for c in keep if c in table.columns]]
-    return table.sort_values("importance", ascending=False, kind="stable").reset_index(drop=True)
+    noise = table["flags"].str.contains("|".join(NOISE_FLAGS))
+    table = table.assign(_noise=noise).sort_values(["_noise", "importance"],
+                                                   ascending=[True, False], kind="stable")
+    ranked = (~table["_noise"]).cumsum().where(~table["_noise"])
+    table = table.drop(columns="_noise")
+    table.insert(0, "rank", ranked.astype("Int64"))
+    return table.reset_index(drop=True)
 
 
-def importance_bars(table, title: str, xlabel: str, floor: float | None = None, top: int = 15):
-    """A Figure of the ``top`` rows of an ``importance_table``: bars coloured by direction, 95%
-    whiskers, and the seed-noise floor (when given) as a dotted line."""
+def importance_bars(table, title: str, xlabel: str, floor: float | None = None, top: int = 15,
+                    output: str = "innovation_rate", scale: float = 1.0):
+    """A Figure of the ``top`` rows of an ``importance_table``: bars coloured by what turning
+    the parameter up does for genuine innovation through ``output`` (blue better, orange worse,
+    grey neither or unclear), pale where the index cannot be told from seed noise; 95% whiskers,
+    and the seed-noise floor (when given) as a dotted line. Values (and the floor) are multiplied
+    by ``scale`` (100 shows Sobol indices in percent)."""
     from matplotlib.figure import Figure
     from matplotlib.patches import Patch
 
@@ -89,19 +106,26 @@ def importance_bars(table, title: str, xlabel: str, floor: float | None = None, 
     fig = Figure(figsize=(8.5, 0.34 * len(t) + 1.6), layout="constrained")
     ax = fig.subplots()
     y = np.arange(len(t))
-    colours = [DIRECTION_COLOURS.get(d, "0.6") for d in t["direction"].fillna("unknown")]
-    value = t["importance"].to_numpy(float)
-    ax.barh(y, value, color=colours, alpha=0.75, height=0.65)
-    ax.errorbar(value, y, xerr=t["importance_conf"].to_numpy(float), fmt="none", ecolor="k",
-                capsize=3)
+    colours = [bar_colour(output, d) for d in t["direction"].fillna("unknown")]
+    noise = (t["rank"].isna() if "rank" in t else np.zeros(len(t), bool))
+    value = t["importance"].to_numpy(float) * scale
+    conf = t["importance_conf"].to_numpy(float) * scale
+    for k in range(len(t)):
+        ax.barh(y[k], value[k], color=colours[k], alpha=PALE if noise.iloc[k] else 0.85,
+                height=0.65)
+    ax.errorbar(value, y, xerr=conf, fmt="none", ecolor="k", capsize=3)
     if floor is not None and np.isfinite(floor):
-        ax.axvline(floor, color="0.3", ls=":", label="seed-noise floor")
+        ax.axvline(floor * scale, color="0.3", ls=":", label="seed-noise floor")
     ax.set_yticks(y, list(t["label"] if "label" in t else t["name"]))
     ax.set(xlabel=xlabel, title=title)
-    ax.set_xlim(left=min(0.0, float(np.nanmin(value - t["importance_conf"].to_numpy(float)))))
-    handles = [Patch(color="C0", alpha=0.75, label="raises it"),
-               Patch(color="C3", alpha=0.75, label="lowers it"),
-               Patch(color="0.6", alpha=0.75, label="mixed or unclear")]
+    ax.set_xlim(left=min(0.0, float(np.nanmin(value - conf))))
+    handles = [Patch(color=COLOURS["better"], label="turning it up is better for genuine "
+                     "innovation"),
+               Patch(color=COLOURS["worse"], label="turning it up is worse for genuine "
+                     "innovation"),
+               Patch(color=COLOURS["neither"], label="mixed, unclear or neither"),
+               Patch(color=COLOURS["neither"], alpha=PALE,
+                     label="pale: cannot be told from seed noise")]
     if floor is not None and np.isfinite(floor):
         handles += ax.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="lower right", fontsize=8)
@@ -111,7 +135,8 @@ def importance_bars(table, title: str, xlabel: str, floor: float | None = None, 
 
 def direction_matrix(indices, outputs, top: int = 12):
     """Signed standardised regression coefficients (parameters x outputs) for the ``top``
-    parameters by importance on the first output: + raises the output, - lowers it."""
+    parameters by importance on the first output: + raises the output, - lowers it. Use
+    :func:`direction_goods` for the heat map's colours."""
     first = importance_table(indices, outputs[0], "parameter")
     names = list(first["name"].head(top))
     rows = indices[(indices["level"] == "parameter") & indices["output"].isin(outputs)]
@@ -119,3 +144,9 @@ def direction_matrix(indices, outputs, top: int = 12):
     wide = wide.reindex(index=names, columns=[o for o in outputs if o in wide.columns])
     wide.columns = [OUTPUT_LABELS.get(c, c.replace("_", " ")) for c in wide.columns]
     return wide
+
+
+def direction_goods(outputs) -> list[str]:
+    """Per output, which way is better for genuine innovation ("up", "down" or "neither"), for
+    the colours of ``heatmap``."""
+    return [{1: "up", -1: "down"}.get(GOOD_DIRECTION.get(o, 0), "neither") for o in outputs]

@@ -1,19 +1,18 @@
-"""Plain words the briefings show: rank names, output labels, units of the effect axes."""
+"""Plain words the briefings show: rank names, output labels, units of the effect axes (taken
+from ``experiments.presentation``, the one place every figure and table gets its words)."""
 
 from __future__ import annotations
 
 from model.organisation import RANK_NAMES
+from model.outputs import OUTPUTS
+
+from ..presentation import display, label
 
 #: Ranks 0 (staff) to 3 (county leader), as the model names them.
 RANK_LABELS = RANK_NAMES
 
-#: Plain words for the outputs a briefing shows.
-OUTPUT_LABELS = {
-    "innovation_rate": "genuine innovation", "symbolic_rate": "symbolic innovation",
-    "mean_stress": "mean stress", "success_rate": "success of attempts",
-    "barrier_afraid": "afraid", "barrier_unwilling": "unwilling",
-    "barrier_unaccustomed": "unaccustomed", "barrier_unable": "unable",
-}
+#: Plain words for every output.
+OUTPUT_LABELS = {o: label(o) for o in OUTPUTS}
 
-#: Axis units of effects scaled by 100 (rates become percentage points).
-AXIS_UNITS = {"mean_stress": "points on a 0-100 scale"}
+#: Axis units of effects in display units (shares become percentage points).
+AXIS_UNITS = {o: display(o).change for o in OUTPUTS}

@@ -192,3 +192,20 @@ def strip_file(path: Path) -> bool:
     if after != before:
         atomic_write_text(path, after if after.endswith("\n") else after + "\n")
     return after != before
+
+
+#: What a --quick page says at its top: its numbers are a test of the pipeline, not a result.
+QUICK_BANNER = (
+    '<div class="cadresim-quick-banner" style="border: 3px solid #D55E00; background: #fff1e6; '
+    'padding: 10px 14px; margin: 8px 0; font-size: 15px;"><b>QUICK CHECK - NOT A RESULT.</b> '
+    "This page ran tiny simulations (a few hundred cadres, two replicates, a few years) only to "
+    "test that the briefing works. Do not quote any number or figure on it; for the briefing, "
+    "run <code>cadresim report</code> without <code>--quick</code>.</div>")
+
+
+def quick_banner(quick: bool):
+    """The banner a notebook displays at its top in quick mode (an empty string otherwise), as
+    an object Jupyter renders as HTML."""
+    from IPython.display import HTML
+
+    return HTML(QUICK_BANNER if quick else "")

@@ -88,7 +88,14 @@ def build_report(out: Path, quick: bool = False, names: Iterable[str] | None = N
 
 def _preflight(path: Path, params: Mapping) -> None:
     """Refuse, in one line, a run whose inputs are missing (before any notebook runs)."""
-    if path.stem == "03_sensitivity" and not params.get("quick"):
+    if path.stem == "02_policy_briefing" and params.get("results_dir"):
+        from .policy import find_comparison
+
+        if find_comparison(params["results_dir"]) is None:
+            raise UserError(f"'{params['results_dir']}' holds no comparison (a folder of "
+                            "`cadresim compare` with manifest.json and effects.csv); pass such "
+                            "a folder with --results-dir, or leave it out")
+    if path.stem == "03_sensitivity" and (not params.get("quick") or params.get("sweep_dir")):
         sweep = Path(params.get("sweep_dir") or HEADLINE_DIR / "sensitivity")
         if not (sweep / "indices.csv").is_file():
             raise UserError(f"the sensitivity notebook reads a stored analysis but '{sweep}' has "

@@ -1,4 +1,5 @@
-"""The model tour: a few cadres' last decisions explained, and the rank pyramid."""
+"""The model tour: a few cadres' last decisions explained (what each lacks, split among the four
+barriers), and the rank pyramid."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from .labels import RANK_LABELS
 #: Terms of ``CadreAgent.explain()`` shown in the tour, with readable column names.
 EXPLAIN_COLUMNS = {
     "cadre": "cadre", "rank": "rank", "unit": "unit", "age": "age", "action": "action",
-    "barrier": "binding barrier", "expected_gain": "expected gain",
+    "barrier": "binding barrier", "barrier_gap": "missing chance",
+    "expected_gain": "expected gain",
     "expected_sanction": "expected sanction", "success_chance": "success chance",
     "conformity_pressure": "conformity pressure", "career_payoff": "career pay-off",
     "leader_stance": "leader stance", "time_available": "time available",
@@ -21,7 +23,9 @@ def explain_examples(model, per_barrier: int = 1) -> tuple:
 
     Returns:
         (terms, gains): a table with the columns of ``EXPLAIN_COLUMNS`` (one row per cadre) and a
-        table of how much removing each barrier would raise each cadre's chance of innovating.
+        table of how much removing each barrier alone would raise each cadre's chance of
+        innovating (the largest is its binding barrier). :func:`missing_chance_parts` splits the
+        same cadres' missing chance among the barriers instead.
     """
     import pandas as pd
 
@@ -55,3 +59,17 @@ def pyramid_table(model):
                      "youngest": float(ages.min()) if ages.size else float("nan"),
                      "oldest": float(ages.max()) if ages.size else float("nan")})
     return pd.DataFrame(rows)
+
+
+def missing_chance_parts(model, cadres):
+    """For ``cadres`` (ids), the chance of a genuine attempt each lacks, split among the four
+    barriers (Shapley values, in probability: they add up to the cadre's missing chance; see
+    ``experiments.presentation.BARRIER_NOTE``). One row per cadre, one column per barrier."""
+    import pandas as pd
+
+    from model import BARRIER_NAMES
+
+    by_id = {a.unique_id: a for a in model.agents}
+    rows = {c: by_id[c].explain()["barrier_parts"] for c in cadres}
+    return pd.DataFrame.from_dict(rows, orient="index", columns=list(BARRIER_NAMES)).rename_axis(
+        "cadre")

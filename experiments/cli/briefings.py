@@ -20,7 +20,7 @@ from .base import cli, command_line
 @cli.command("report")
 @click.option("--quick", is_flag=True,
               help="Small runs (the size the test suite uses) instead of the full briefing.")
-@click.option("--out", "out", default="results/report", show_default=True,
+@click.option("--out", "-o", "out", default="results/report", show_default=True,
               help="Folder for <notebook>.html, the executed notebooks and a manifest.")
 @click.option("--only", "only", multiple=True, type=click.Choice(NOTEBOOKS),
               help="Run only this notebook (repeatable); default: all three.")
@@ -34,8 +34,10 @@ from .base import cli, command_line
 @click.option("--posterior", default=None, metavar="DIR|default|none",
               help="Calibrated posterior for a comparison the policy briefing computes itself "
                    "(default: the committed headline posterior).")
+@click.option("--quiet", "-q", is_flag=True, help="No progress lines.")
 def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | None,
-               sweep_dir: str | None, show_code: bool, posterior: str | None) -> None:
+               sweep_dir: str | None, show_code: bool, posterior: str | None,
+               quiet: bool) -> None:
     """Execute the briefing notebooks and write one HTML page per notebook into --out.
 
     Nothing is written unless every notebook runs; a failing notebook is reported in one line
@@ -57,9 +59,11 @@ def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | 
         extra.setdefault("02_policy_briefing", {})["posterior"] = spec
     start = time.perf_counter()
     written = build_report(Path(out), quick=quick, names=only or None, show_code=show_code,
-                           parameters=extra, progress=lambda line: click.echo(line, err=True))
+                           parameters=extra,
+                           progress=None if quiet else (lambda line: click.echo(line, err=True)))
     pages = [p.name for p in written if p.suffix == ".html"]
-    click.echo(f"wrote {', '.join(pages)} to {out} in {time.perf_counter() - start:.0f} s")
+    click.echo(f"wrote {', '.join(pages)} to {out} in {time.perf_counter() - start:.0f} s"
+               + ("; a quick check, not a result" if quick else ""))
 
 
 @cli.command("strip-notebooks")
@@ -82,8 +86,8 @@ def strip_cmd(paths: tuple[str, ...]) -> None:
                    "new results are complete).")
 @click.option("--replicates", "-r", type=int, default=HeadlineSettings.replicates,
               show_default=True, help="Replicates per policy in the comparison.")
-@click.option("--samples", "-n", type=int, default=HeadlineSettings.samples, show_default=True,
-              help="Sobol base samples over the levers (a power of two).")
+@click.option("--samples", "-N", "-n", type=int, default=HeadlineSettings.samples,
+              show_default=True, help="Sobol base samples over the levers (a power of two).")
 @click.option("--years", "-y", type=int, default=HeadlineSettings.years, show_default=True)
 @click.option("--n-cadres", type=int, default=HeadlineSettings.n_cadres, show_default=True)
 @click.option("--seed", "-s", type=int, default=HeadlineSettings.seed, show_default=True)

@@ -19,6 +19,7 @@ from pathlib import Path
 import click
 
 from ..errors import UserError
+from ..runner import DEFAULT_SEED
 from .base import cli, command_line
 
 _RESULTS = Path("results")
@@ -34,7 +35,10 @@ def _common_options(replicates_default: int):
                               "scenario)."),
             click.option("--years", "-y", type=float, default=20.0, show_default=True,
                          help="Simulated years (4 steps per year)."),
-            click.option("--seed", "-s", type=int, default=1, show_default=True,
+            click.option("--window", default=None, metavar="N|A-B",
+                         help="Years each run is read over: N for the last N years, A-B for "
+                              "years A to B (counted from 1)  [default: the last 5 years]"),
+            click.option("--seed", "-s", type=int, default=DEFAULT_SEED, show_default=True,
                          help="Root seed; replicate seeds are derived from it."),
             click.option("--n-cadres", type=int, default=1000, show_default=True,
                          help="Cadres in the simulated county."),
@@ -62,34 +66,20 @@ def _common_options(replicates_default: int):
     return wrap
 
 
-def _print_effects(effects) -> None:
+def _print_effects(res) -> None:
+    from ..presentation import Window
     from ..replicates import overall_narrowing
+    from ..replicates.effects import effect_lines
 
-    width = max(len(s) for s in effects["scenario"])
-    click.echo(f"{'scenario':<{width}}  {'output':<24} {'baseline':>9} {'effect':>10} "
-               f"{'95% interval':>23} {'narrowing':>9}")
-    for r in effects.itertuples():
-        click.echo(f"{r.scenario:<{width}}  {r.output:<24} {r.baseline_mean:>9.4g} "
-                   f"{r.mean_diff:>+10.4g} [{r.ci_low:>+10.4g}, {r.ci_high:>+10.4g}] "
-                   f"{r.narrowing:>8.2f}x")
-    click.echo(f"pairing (common random numbers) narrows the intervals by a median factor of "
-               f"{overall_narrowing(effects):.2f} compared with independent seeds")
-    if "full_low" in effects and effects["draws"].max() > 1:
-        click.echo(f"\nover {int(effects['draws'].max())} posterior draws: 95% range of the effect "
-                   "with parameter uncertainty and seed noise (full), with seed noise alone, and "
-                   "the share of draws with the same sign (robust at 90% or more)")
-        for r in effects.itertuples():
-            click.echo(f"{r.scenario:<{width}}  {r.output:<24} full [{r.full_low:>+10.4g}, "
-                       f"{r.full_high:>+10.4g}]  seeds [{r.seed_low:>+10.4g}, "
-                       f"{r.seed_high:>+10.4g}]  same sign {100 * r.same_sign_share:3.0f}%"
-                       f"{'  robust' if r.robust else ''}")
-
-
-def _print_stats(stats) -> None:
-    width = max(len(str(s)) for s in stats["scenario"])
-    for r in stats.itertuples():
-        interval = (f"[{r.ci_low:.4g}, {r.ci_high:.4g}]" if r.n > 1 else "")
-        click.echo(f"{r.scenario:<{width}}  {r.output:<24} {r.mean:>10.4g} {interval}")
+    s = res.manifest["settings"]
+    window = Window.from_dict(s["window"], s["years"])
+    click.echo(f"Paired effects against {s['baseline']}: {s['replicates']} replicates of "
+               f"{s['n_cadres']:,} cadres over {s['years']:g} years")
+    for line in effect_lines(res.effects, window):
+        click.echo(line)
+    click.echo(f"Pairing the seeds (common random numbers) made the intervals "
+               f"{overall_narrowing(res.effects):.1f} times narrower (median) than independent "
+               "seeds would have.")
 
 
 def _out_dir(out: Path | None, kind: str, names: list[str]) -> Path:
@@ -116,8 +106,8 @@ def _resume_note(target: Path):
 @cli.command("run")
 @click.argument("scenarios", nargs=-1)
 @_common_options(replicates_default=1)
-def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, quiet, posterior,
-            seeds_per_draw) -> None:
+def run_cmd(scenarios, replicates, years, window, seed, n_cadres, sets, workers, out, quiet,
+            posterior, seeds_per_draw) -> None:
     """Run SCENARIOS (library names or .toml paths; default: baseline) x replicates.
 
     Writes per-replicate time series (timeseries.parquet), summary tables, figures of genuine
@@ -132,12 +122,15 @@ def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, qu
     with _resume_note(target):
         res = run_experiment("run", scen, replicates, years, seed, n_cadres=n_cadres,
                              workers=workers, out=target, progress=not quiet,
-                             overrides=overrides, argv=command_line(), posterior=posterior,
-                             seeds_per_draw=seeds_per_draw)
-    stats = res.stats[res.stats["output"].isin(
-        ["innovation_rate", "symbolic_rate", "barrier_afraid", "barrier_unwilling",
-         "barrier_unaccustomed", "barrier_unable", "mean_stress"])]
-    _print_stats(stats)
+                             overrides=overrides, argv=command_line(), window=window,
+                             posterior=posterior, seeds_per_draw=seeds_per_draw)
+    from ..replicates.tables import stats_lines
+
+    shown = ["innovation_rate", "symbolic_rate", "barrier_gap", "barrier_afraid",
+             "barrier_unwilling", "barrier_unaccustomed", "barrier_unable", "mean_stress",
+             "policy_cost"]
+    for line in stats_lines(res.stats[res.stats["output"].isin(shown)]):
+        click.echo(line)
     click.echo(f"results: {res.out}/ ({len(res.summary)} runs, "
                f"{res.manifest['wall_time_s']:.1f} s)")
 
@@ -146,12 +139,13 @@ def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, qu
 @click.argument("baseline")
 @click.argument("scenarios", nargs=-1, required=True)
 @_common_options(replicates_default=20)
-def compare_cmd(baseline, scenarios, replicates, years, seed, n_cadres, sets, workers, out,
-                quiet, posterior, seeds_per_draw) -> None:
+def compare_cmd(baseline, scenarios, replicates, years, window, seed, n_cadres, sets, workers,
+                out, quiet, posterior, seeds_per_draw) -> None:
     """Paired comparison of SCENARIOS against BASELINE with common random numbers.
 
-    Writes effects.csv (mean paired difference per output with its 95% interval, and the interval
-    independent seeds would have given), time series, figures and manifest.json.
+    Writes effects.csv (mean paired difference per output with its 95% interval, the interval
+    independent seeds would have given, each policy's extra cost and the gain per 1,000 yuan),
+    time series, figures, README.md and manifest.json.
     """
     from ..replicates import prepare_scenarios, run_experiment
     from ..scenario import parse_set_options
@@ -162,9 +156,9 @@ def compare_cmd(baseline, scenarios, replicates, years, seed, n_cadres, sets, wo
     with _resume_note(target):
         res = run_experiment("compare", scen, replicates, years, seed, n_cadres=n_cadres,
                              workers=workers, out=target, progress=not quiet,
-                             overrides=overrides, argv=command_line(), posterior=posterior,
-                             seeds_per_draw=seeds_per_draw)
-    _print_effects(res.effects)
+                             overrides=overrides, argv=command_line(), window=window,
+                             posterior=posterior, seeds_per_draw=seeds_per_draw)
+    _print_effects(res)
     click.echo(f"results: {res.out}/ ({len(res.summary)} runs, "
                f"{res.manifest['wall_time_s']:.1f} s)")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import click
 
+from ..runner import DEFAULT_SEED
 from .base import cli, command_line
 from .sweeps import add_engine_options
 
@@ -14,7 +15,7 @@ from .sweeps import add_engine_options
 @click.option("--samples", "-N", type=int, default=None,
               help="Sobol base points (a power of two; default 128) or Morris trajectories "
                    "(default 20).")
-@click.option("--replicates", "-R", type=int, default=3, show_default=True,
+@click.option("--replicates", "-R", "-r", type=int, default=3, show_default=True,
               help="Seeded runs per sample row; their mean is analysed, their spread is the "
                    "seed noise.")
 @click.option("--params", "params_spec", default="levers", show_default=True,
@@ -23,9 +24,11 @@ from .sweeps import add_engine_options
               help="Comma-separated outputs (default: innovation_rate, symbolic_rate, "
                    "success_rate, mean_stress, cumulative_value and the four barriers); the "
                    "first is the one summary.md ranks.")
-@click.option("--years", type=int, default=20, show_default=True, help="Years per run.")
-@click.option("--cadres", type=int, default=1000, show_default=True, help="Cadres per run.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--years", "-y", type=int, default=20, show_default=True, help="Years per run.")
+@click.option("--n-cadres", type=int, default=1000, show_default=True,
+              help="Cadres in the simulated county.")
+@click.option("--cadres", "old_cadres", type=int, default=None, hidden=True)
+@click.option("--seed", "-s", type=int, default=DEFAULT_SEED, show_default=True,
               help="Root seed of the sample and of every run.")
 @click.option("--second-order", is_flag=True, help="Also compute Sobol second-order indices.")
 @click.option("--ranges", type=click.Choice(["declared", "reform"]), default="declared",
@@ -36,14 +39,15 @@ from .sweeps import add_engine_options
               metavar="DIR|default|none",
               help="Draw the behavioural uncertainties from a calibrated posterior as one input "
                    "(its share: what we do not know about behaviour).")
-@click.option("--out", "out", default=None,
+@click.option("--out", "-o", "out", default=None,
               help="New results folder (default results/sensitivity-<method>-<params>).")
 @click.option("--dry-run", is_flag=True,
               help="Print the number of runs, estimated time and memory; write nothing.")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @add_engine_options
-def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, years, cadres, seed,
-                    second_order, ranges, posterior_spec, out, dry_run, quiet, **engine):
+def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, years, n_cadres,
+                    old_cadres, seed, second_order, ranges, posterior_spec, out, dry_run, quiet,
+                    **engine):
     """Which levers and mechanisms drive innovation, in which direction, and how sure we are.
 
     Runs a seeded SALib design (R replicates per row) through the sweep engine, then writes
@@ -53,13 +57,16 @@ def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, year
     from ..calibration.posterior import resolve_posterior
     from ..sensitivity import Plan, build_problem, estimate_cost, format_cost, parse_outputs
 
+    if old_cadres is not None:  # the option's name before it matched run and compare
+        click.echo("note: --cadres is now called --n-cadres (as in run and compare)", err=True)
+        n_cadres = old_cadres
     if samples is None:
         samples = 128 if method == "sobol" else 20
     posterior = resolve_posterior(posterior_spec)
     plan = Plan(method=method, samples=samples, replicates=replicates,
                 problem=build_problem(params_spec, ranges=ranges, posterior=posterior),
                 outputs=parse_outputs(outputs_spec), years=years, seed=seed,
-                second_order=second_order, n_cadres=cadres, ranges=ranges, posterior=posterior)
+                second_order=second_order, n_cadres=n_cadres, ranges=ranges, posterior=posterior)
     if dry_run:
         cost = estimate_cost(plan, workers=engine.get("workers"))
         click.echo(format_cost(plan, cost))
@@ -71,12 +78,21 @@ def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, year
         label = params_spec if params_spec in ("levers", "uncertainties", "all") else "custom"
         out = f"results/sensitivity-{method}-{label}"
     store.check_output_dir(out)
+    if not engine.get("shard"):
+        from ..runner import prepare
+
+        prepare(None if quiet else (lambda line: click.echo(line, err=True)))
     analysis = run_sensitivity(plan, out, progress=not quiet, argv=command_line(), **engine)
     if analysis is None:  # one shard of a job array finished
         click.echo(f"shard {engine['shard'][0]}/{engine['shard'][1]} done; when every shard is "
                    "done, rerun this command without --shard to merge and analyse")
         return
-    main = analysis.outputs[plan.outputs[0]]
+    from ..presentation import Window, label, meaning
+
+    first = plan.outputs[0]
+    main = analysis.outputs[first]
     conv = "converged" if main.convergence["converged"] else (
         f"NOT converged (try --samples {main.convergence['suggested_n']})")
-    click.echo(f"wrote {out}: indices.csv, summary.md, figures; {plan.outputs[0]}: {conv}")
+    click.echo(f"wrote {out}: summary.md (start there), indices.csv, diagnostics.csv, figures")
+    click.echo(f"{label(first)} ({meaning(first)}, {Window.parse(None, plan.years).label()}): "
+               f"{conv}")

@@ -45,7 +45,7 @@ def add_engine_options(command):
     options = [
         click.option("--engine", type=click.Choice(ENGINES), default="local", show_default=True,
                      help="local: process pool; serial: this process; dask: Dask distributed."),
-        click.option("--workers", type=click.IntRange(min=1), default=None,
+        click.option("--workers", "-w", type=click.IntRange(min=1), default=None,
                      help="Worker processes (default: the CPUs available).",),
         click.option("--scheduler", default=None, metavar="ADDRESS",
                      help="Join a running Dask scheduler (tcp://host:8786); engine dask."),
@@ -63,10 +63,24 @@ def add_engine_options(command):
     return command
 
 
+def _sensitivity(directory: str):
+    """The sensitivity analysis DIRECTORY names (its folder, staging folder or runs/), if any."""
+    from ..sensitivity.resume import find_sensitivity
+
+    return find_sensitivity(directory)
+
+
 @cli.command("status")
 @click.argument("directory", type=click.Path(file_okay=False))
 def status_cmd(directory: str) -> None:
-    """Show how far the sweep in DIRECTORY is: chunks and runs done, failed, pending."""
+    """Show how far the sweep in DIRECTORY is: chunks and runs done, failed, pending.
+
+    DIRECTORY is a sweep directory or a sensitivity analysis folder (finished or not)."""
+    found = _sensitivity(directory)
+    if found is not None:
+        state = "finished" if found.finished else "unfinished"
+        click.echo(f"sensitivity analysis {found.target} ({state}); its sweep:")
+        directory = str(found.sweep)
     st = sweep_status(directory)
     c, r = st["chunks"], st["runs"]
     click.echo(f"sweep {st['dir']}  ({st['n_rows']} rows x {st['replicates']} replicates, "
@@ -83,19 +97,31 @@ def status_cmd(directory: str) -> None:
                    f"{run['error']}; params {run['params']}")
     if len(st["failed_runs"]) > 20:
         click.echo(f"... and {len(st['failed_runs']) - 20} more failed runs")
+    name = str(found.target) if found is not None else directory
     if st["complete"]:
-        state = "merged" if st["merged"] else f"all chunks done; run `cadresim merge {directory}`"
+        state = "merged" if st["merged"] else f"all chunks done; run `cadresim merge {name}`"
         click.echo(f"complete ({state})")
     else:
-        click.echo(f"incomplete: run `cadresim resume {directory}` to finish")
+        click.echo(f"incomplete: run `cadresim resume {name}` to finish")
 
 
 @cli.command("resume")
 @click.argument("directory", type=click.Path(file_okay=False))
 @add_engine_options
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 def resume_cmd(directory: str, quiet: bool, **engine) -> None:
-    """Finish the sweep saved in DIRECTORY: run only its missing or failed chunks."""
+    """Finish the sweep saved in DIRECTORY: run only its missing or failed chunks.
+
+    DIRECTORY may be the --out folder of an interrupted `cadresim sensitivity`: its sweep is
+    finished, then analysed (tables, figures, summary.md) into that folder."""
+    from ..runner import prepare
+
+    found = _sensitivity(directory)
+    if not engine.get("shard"):  # compile once here, not in every worker behind a 0% bar
+        prepare(None if quiet else (lambda line: click.echo(line, err=True)))
+    if found is not None:
+        _finish(found, merge_only=False, quiet=quiet, **engine)
+        return
     df = resume_sweep(directory, progress=not quiet, **engine)
     failed = int((df["status"] != "ok").sum())
     where = "this shard's" if engine.get("shard") else "all"
@@ -105,8 +131,28 @@ def resume_cmd(directory: str, quiet: bool, **engine) -> None:
 @cli.command("merge")
 @click.argument("directory", type=click.Path(file_okay=False))
 def merge_cmd(directory: str) -> None:
-    """Merge the chunks written by all shards into DIRECTORY/results.parquet."""
+    """Merge the chunks written by all shards into DIRECTORY/results.parquet.
+
+    DIRECTORY may be the --out folder of a sharded `cadresim sensitivity`: its sweep is merged,
+    then analysed (tables, figures, summary.md) into that folder."""
+    found = _sensitivity(directory)
+    if found is not None:
+        _finish(found, merge_only=True, quiet=True)
+        return
     df = merge_shards(directory)
     failed = int((df["status"] != "ok").sum())
     click.echo(f"merged {len(df)} runs ({failed} failed) into {directory}/results.parquet")
 
+
+def _finish(found, merge_only: bool, quiet: bool, **engine) -> None:
+    """Finish a sensitivity analysis and say where its results are."""
+    from ..sensitivity.resume import finish_sensitivity
+    from .base import command_line
+
+    analysis = finish_sensitivity(found, merge_only=merge_only, progress=not quiet,
+                                  argv=command_line(), **engine)
+    if analysis is None:
+        click.echo(f"shard {engine['shard'][0]}/{engine['shard'][1]} of {found.target} done")
+        return
+    click.echo(f"sensitivity analysis finished: {found.target}/ (summary.md, indices.csv, "
+               "figures)")

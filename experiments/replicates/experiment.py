@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,8 @@ import pandas as pd
 from model.outputs import OUTPUTS
 
 from ..errors import UserError
+from ..presentation import Window
+from ..runner import prepare
 from ..scenario import Scenario
 from ..store import (
     provenance,
@@ -31,11 +34,12 @@ from ..store import (
     write_manifest,
     write_parquet_atomic,
 )
-from .effects import KEY_OUTPUTS, effects_table
+from .effects import KEY_OUTPUTS, effects_table, rounded
 from .figures import write_experiment_figures
+from .readme import write_readme
 from .runs import SEED_RULE, Task, execute, replicate_seed
 from .settings import check_posterior, check_settings, prepare_scenarios, replicate_params
-from .tables import scenario_stats, summary_table, timeseries_table
+from .tables import rounded_stats, scenario_stats, summary_table, timeseries_table
 
 
 @dataclass
@@ -55,7 +59,8 @@ def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: i
                    out: str | os.PathLike | None = None, progress: bool = True,
                    overrides: dict | None = None, outputs: Sequence[str] | None = None,
                    argv: list[str] | None = None, posterior=None,
-                   seeds_per_draw: int = 2) -> ExperimentResult:
+                   seeds_per_draw: int = 2,
+                   window: Window | str | float | None = None) -> ExperimentResult:
     """Run scenarios x replicates (``kind`` "run") or a paired comparison against the first
     scenario (``kind`` "compare"), and write the results folder when ``out`` is given.
 
@@ -64,6 +69,8 @@ def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: i
     of posterior draw ``r // seeds_per_draw`` on seed r, in every scenario alike, so effects carry
     parameter uncertainty and it can be told from seed noise (see ``effects.effects_table``).
 
+    ``window`` is the years each run is read over (``--window``: None for the last five, a number
+    N for the last N years, "A-B" for years A to B, or a ``presentation.Window``).
     Everything is validated before the first run: a bad input raises UserError and writes nothing.
     """
     from ..calibration.posterior import resolve_posterior
@@ -74,6 +81,10 @@ def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: i
         raise ValueError(f"kind must be 'run' or 'compare', got {kind!r}")
     n_steps = check_settings(replicates, years, seed, n_cadres, workers,
                              min_replicates=2 if kind == "compare" else 1)
+    win = window if isinstance(window, Window) else Window.parse(window, years)
+    if win.last > n_steps:
+        raise UserError(f"the window ({win.span()}) ends after the run ({years:g} years); "
+                        "choose a shorter --window")
     scen = prepare_scenarios(scenarios, years, overrides)
     if not scen or (kind == "compare" and len(scen) < 2):
         raise UserError("compare needs a baseline and at least one scenario, e.g. "
@@ -94,7 +105,7 @@ def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: i
     settings = {"kind": kind, "replicates": replicates, "years": years, "n_steps": n_steps,
                 "seed": seed, "n_cadres": n_cadres, "outputs": outputs,
                 "baseline": names[0] if kind == "compare" else None,
-                "set_overrides": dict(overrides or {}),
+                "set_overrides": dict(overrides or {}), "window": win.to_dict(),
                 "posterior": posterior.describe() if posterior is not None else None,
                 "seeds_per_draw": seeds_per_draw if posterior is not None else None}
     scen_records = [{**s.to_dict(), "full_params": full[s.name]} for s in scen]
@@ -114,13 +125,16 @@ def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: i
     }
 
     def compute(pieces: Path | None) -> ExperimentResult:
+        # Compile the model (once per machine) before the progress bar, and say so if it takes.
+        prepare(notify=(lambda line: print(line, file=sys.stderr, flush=True)) if progress
+                else None)
         records = execute(tasks, workers=workers, progress=progress, pieces=pieces)
-        summary = summary_table(records, names)
+        summary = summary_table(records, names, win)
         summary.insert(2, "draw", summary["replicate"].map(draw_of).astype(int))
         res = ExperimentResult(summary=summary, timeseries=timeseries_table(records, names),
-                               stats=scenario_stats(summary, outputs))
+                               stats=scenario_stats(summary, outputs, win))
         if kind == "compare":
-            res.effects = effects_table(summary, names[0], outputs)
+            res.effects = effects_table(summary, names[0], outputs, window=win)
         manifest["runs"] = [records[t.key].meta() for t in tasks]
         res.manifest = manifest
         return res
@@ -152,19 +166,22 @@ def _finish_manifest(manifest: dict, started: str, t0: float) -> None:
 
 
 def write_results(folder: Path, res: ExperimentResult, kind: str, prov: dict) -> None:
-    """Write the tables and figures of an experiment into ``folder`` (each file atomically)."""
+    """Write the tables, figures and README of an experiment into ``folder`` (each file
+    atomically). ``summary.csv`` and ``timeseries.parquet`` keep every digit (reproduce checks
+    them); the tables a reader opens are rounded to the precision their intervals justify."""
     write_parquet_atomic(res.timeseries, folder / "timeseries.parquet")
     write_csv_atomic(res.summary, folder / "summary.csv")
-    write_csv_atomic(res.stats, folder / "summary_by_scenario.csv")
+    write_csv_atomic(rounded_stats(res.stats), folder / "summary_by_scenario.csv")
     if res.effects is not None:
-        write_csv_atomic(res.effects, folder / "effects.csv")
-    write_experiment_figures(folder, res, kind, prov)
+        write_csv_atomic(rounded(res.effects), folder / "effects.csv")
+    figures = write_experiment_figures(folder, res, kind, prov)
+    write_readme(folder, res, kind, figures)
 
 
 def run_scenarios(scenarios, replicates: int, years: float, seed: int, n_cadres: int = 1000,
                   workers: int | None = None, out=None, progress: bool = True,
                   overrides: dict | None = None, argv: list[str] | None = None,
-                  posterior=None, seeds_per_draw: int = 2) -> pd.DataFrame:
+                  posterior=None, seeds_per_draw: int = 2, window=None) -> pd.DataFrame:
     """Run each scenario (names, paths or :class:`Scenario`) on ``replicates`` paired seeds.
 
     Returns the summary table (one row per scenario x replicate: seed, wall time, each output's
@@ -173,7 +190,8 @@ def run_scenarios(scenarios, replicates: int, years: float, seed: int, n_cadres:
     """
     return run_experiment("run", list(scenarios), replicates, years, seed, n_cadres=n_cadres,
                           workers=workers, out=out, progress=progress, overrides=overrides,
-                          argv=argv, posterior=posterior, seeds_per_draw=seeds_per_draw).summary
+                          argv=argv, posterior=posterior, seeds_per_draw=seeds_per_draw,
+                          window=window).summary
 
 
 def compare_scenarios(baseline, scenarios, replicates: int, years: float, seed: int,
@@ -181,19 +199,20 @@ def compare_scenarios(baseline, scenarios, replicates: int, years: float, seed: 
                       progress: bool = True, overrides: dict | None = None,
                       outputs: Sequence[str] | None = None,
                       argv: list[str] | None = None, posterior=None,
-                      seeds_per_draw: int = 2) -> pd.DataFrame:
+                      seeds_per_draw: int = 2, window=None) -> pd.DataFrame:
     """Paired comparison of ``scenarios`` against ``baseline`` (names, paths or Scenarios).
 
     Every replicate of every scenario runs on the same seed. Returns the effects table (see
-    :func:`effects.effects_table`); writes the full results folder when ``out`` is given. For the
-    time series and manifest as well, use :func:`run_experiment` with ``"compare"``.
+    :func:`effects.effects_table`), read over ``window`` (default: the last five years); writes
+    the full results folder when ``out`` is given. For the time series and manifest as well, use
+    :func:`run_experiment` with ``"compare"``.
     """
     if isinstance(scenarios, str):
         scenarios = [scenarios]
     res = run_experiment("compare", [baseline, *scenarios], replicates, years, seed,
                          n_cadres=n_cadres, workers=workers, out=out, progress=progress,
                          overrides=overrides, outputs=outputs, argv=argv, posterior=posterior,
-                         seeds_per_draw=seeds_per_draw)
+                         seeds_per_draw=seeds_per_draw, window=window)
     return res.effects
 
 
@@ -215,10 +234,11 @@ def reproduce(manifest: dict, out=None, workers: int | None = None,
             or k not in drawn}}) for s in manifest["scenarios"]]
     except (KeyError, TypeError) as exc:
         raise UserError(f"manifest lacks {exc}; it cannot be rerun") from None
+    window = Window.from_dict(settings.get("window"), settings["years"])
     return run_experiment(kind, scen, settings["replicates"], settings["years"], settings["seed"],
                           n_cadres=settings["n_cadres"], workers=workers, out=out,
                           progress=progress, outputs=settings.get("outputs"), posterior=posterior,
-                          seeds_per_draw=settings.get("seeds_per_draw") or 2)
+                          seeds_per_draw=settings.get("seeds_per_draw") or 2, window=window)
 
 
 def _recorded_posterior(record: dict | None):

@@ -13,7 +13,9 @@ The modules, in the order the data flows (SALib's way: one method per module beh
 * ``figures.py``   -- index bars, Morris mu*-sigma, the mechanism chart;
 * ``report.py``    -- ``indices.csv``, ``diagnostics.csv`` and the plain-language ``summary.md``;
 * ``levers.py``    -- effect sizes beside the shares: each lever's reform against today's
-  regime, paired, over the posterior (:func:`run_lever_effects`).
+  regime, paired, over the posterior (:func:`run_lever_effects`);
+* ``resume.py``    -- finishing an interrupted or sharded analysis from its folder
+  (``cadresim resume|merge DIR``).
 
 Public names: those of ``__all__`` (the same as the former ``experiments/sensitivity.py``, plus
 the design and analysis entry points).
@@ -27,11 +29,12 @@ from .design import Design, Problem, check_samples, make_design
 from .levers import reform_scenarios, run_lever_effects
 from .plan import DEFAULT_OUTPUTS, PARAM_SETS, Plan, build_problem, parse_outputs
 from .report import duration
+from .resume import find_sensitivity, finish_sensitivity
 from .run import outputs_matrix, run_sensitivity
 
 __all__ = [
     "DEFAULT_OUTPUTS", "NUM_RESAMPLES", "PARAM_SETS", "Analysis", "Design", "OutputAnalysis",
     "Plan", "Problem", "analyse", "build_problem", "check_samples", "duration", "estimate_cost",
-    "format_cost", "make_design", "outputs_matrix", "parse_outputs", "reform_scenarios",
-    "run_lever_effects", "run_sensitivity",
+    "find_sensitivity", "finish_sensitivity", "format_cost", "make_design", "outputs_matrix",
+    "parse_outputs", "reform_scenarios", "run_lever_effects", "run_sensitivity",
 ]

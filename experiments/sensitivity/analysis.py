@@ -16,7 +16,9 @@ For every output the analysis
 4. estimates each parameter's direction: standardised regression coefficients (SRC) on the same
    runs, with bootstrap intervals, and for Morris the signed mean effect mu;
 5. checks convergence: the same indices from the first quarter and half of the base points
-   (Sobol) or trajectories (Morris), their rank agreement (Spearman) and shifts.
+   (Sobol) or trajectories (Morris), the rank agreement (Spearman) and shifts of the parameters
+   clearly above the noise floor (an inert parameter's place is set by seed noise, so no sample
+   size would settle it).
 
 A constant output has no variance to apportion: every index is reported as exactly zero and the
 output is flagged ``constant`` (SALib itself would divide by a zero standard deviation and return
@@ -48,6 +50,8 @@ CONF_LEVEL = 0.95
 RANK_MIN = 0.9
 SHIFT_MAX = 0.05
 CONF_MAX = 0.1
+#: Round-off allowed in those comparisons (a Spearman of 0.8999999999999998 is 0.9).
+TOLERANCE = 1e-9
 #: Largest growth of N the convergence check suggests at once.
 MAX_FACTOR = 16.0
 #: When seed noise makes up at least this share of the variance of the replicate means, no index
@@ -160,8 +164,12 @@ def _morris_level(level: Level, X: np.ndarray, y: np.ndarray, n: int, seed: int)
         warnings.simplefilter("ignore")
         res = morris.analyze(level.salib_problem, X[rows], yy, num_resamples=NUM_RESAMPLES,
                              conf_level=CONF_LEVEL, num_levels=MORRIS_LEVELS, seed=seed)
-    return {k: np.asarray(res[k], dtype=np.float64)
-            for k in ("mu", "mu_star", "sigma", "mu_star_conf")}
+    out = {k: np.asarray(res[k], dtype=np.float64)
+           for k in ("mu", "mu_star", "sigma", "mu_star_conf")}
+    # SALib gives a group of several parameters no sigma (its members step in independent
+    # directions); its signed mean mu has no meaning either, for the same reason.
+    out["mu"] = np.where(np.isnan(out["sigma"]), np.nan, out["mu"])
+    return out
 
 
 # ------------------------------------------------------------------------------ flags
@@ -205,13 +213,16 @@ def _next_pow2(x: float) -> int:
     return 1 << max(2, int(np.ceil(np.log2(max(x, 1.0)))))
 
 
-def convergence(design: Design, y: np.ndarray, seed: int) -> dict:
+def convergence(design: Design, y: np.ndarray, seed: int, floor: float = float("nan")) -> dict:
     """Parameter-level indices from the first N/4, N/2 and all N base points (or trajectories).
 
     Converged when the ranking at N/2 agrees with the ranking at N (Spearman >= RANK_MIN), no
     index moved by more than SHIFT_MAX between them, and the widest 95% half-interval is at most
     CONF_MAX. Sobol compares total indices; Morris compares mu* divided by the largest mu*.
-    Otherwise a larger N is suggested from the 1/sqrt(N) shrinkage of intervals and shifts.
+    Ranking and shifts are read only over the parameters whose index at N is above the seed-noise
+    ``floor`` by more than its own interval (all of them when the floor is unknown): below that,
+    the order is noise. Comparisons allow TOLERANCE for round-off. Otherwise a larger N is
+    suggested from the 1/sqrt(N) shrinkage of intervals and shifts.
     """
     level, n = design.levels["parameter"], design.n
     sizes = sorted({s for s in (n // 4, n // 2, n) if s >= 2})
@@ -228,15 +239,21 @@ def convergence(design: Design, y: np.ndarray, seed: int) -> dict:
         scale = float(np.max(values[n])) or 1.0
     out = {"sizes": sizes, "metric": "ST" if design.method == "sobol" else "mu_star / max mu_star",
            "values": {str(s): (values[s] / scale).tolist() for s in sizes}}
-    rank = {str(s): _spearman(values[s], values[n]) for s in sizes if s != n}
+    above = (values[n] - confs[n] > floor) if np.isfinite(floor) else np.ones(len(values[n]), bool)
+    rank = {str(s): (_spearman(values[s][above], values[n][above]) if above.sum() >= 3
+                     else float("nan")) for s in sizes if s != n}
     half = n // 2
-    shift = float(np.max(np.abs(values[n] - values[half])) / scale) if half in values else np.nan
+    shift = (float(np.max(np.abs(values[n] - values[half])[above]) / scale)
+             if half in values and above.any() else (0.0 if half in values else np.nan))
     widest = float(np.max(confs[n]) / scale)
     const = is_constant(y[level.rows])
     rank_half = rank.get(str(half), float("nan"))
-    rank_ok = const or (np.isfinite(rank_half) and rank_half >= RANK_MIN)
-    shift_ok = const or (np.isfinite(shift) and shift <= SHIFT_MAX)
-    conf_ok = const or widest <= CONF_MAX
+    # With fewer than three parameters above noise there is no order to check.
+    rank_ok = const or above.sum() < 3 or (np.isfinite(rank_half)
+                                           and rank_half >= RANK_MIN - TOLERANCE)
+    shift_ok = const or (np.isfinite(shift) and shift <= SHIFT_MAX + TOLERANCE)
+    conf_ok = const or widest <= CONF_MAX + TOLERANCE
+    out["above_noise"] = int(above.sum())
     converged = bool(rank_ok and shift_ok and conf_ok)
     factor = 1.0
     if not converged:
@@ -251,12 +268,13 @@ def convergence(design: Design, y: np.ndarray, seed: int) -> dict:
         suggested = n if converged else int(np.ceil(n * factor))
     reasons = []
     if not rank_ok:
-        reasons.append(f"ranking at N/2 agrees with N only at Spearman {rank_half:.2f} "
-                       f"(need {RANK_MIN})")
+        reasons.append(f"the ranking of the {int(above.sum())} parameters above the noise floor "
+                       f"at N/2 agrees with N only at Spearman {rank_half:.3f} "
+                       f"(need {RANK_MIN:.3f})")
     if not shift_ok:
-        reasons.append(f"an index moved by {shift:.3f} from N/2 to N (need <= {SHIFT_MAX})")
+        reasons.append(f"an index moved by {shift:.3f} from N/2 to N (need <= {SHIFT_MAX:.3f})")
     if not conf_ok:
-        reasons.append(f"the widest 95% interval is +/-{widest:.3f} (need <= {CONF_MAX})")
+        reasons.append(f"the widest 95% interval is +/-{widest:.3f} (need <= {CONF_MAX:.3f})")
     if unstable:
         reasons.append(f"the estimates are too unsettled to say how many samples would do "
                        f"(suggestion capped at {MAX_FACTOR:.0f} times N; rerun and check again)")
@@ -352,7 +370,7 @@ def _analyse_output(design: Design, output: str, Y: np.ndarray, seed: int) -> Ou
                                   for g in table["name"]]
         frames.append(table)
     indices = pd.concat(frames, ignore_index=True)
-    conv = convergence(design, y, seed)
+    conv = convergence(design, y, seed, floor)
     return OutputAnalysis(output, indices, second, noise, conv, r2, constant)
 
 

@@ -126,7 +126,7 @@ class Plan:
         if self.years < 1:
             raise UserError(f"--years {self.years}: need at least 1 year")
         if self.n_cadres < 10:
-            raise UserError(f"--cadres {self.n_cadres}: need at least 10 cadres")
+            raise UserError(f"--n-cadres {self.n_cadres}: need at least 10 cadres")
         if self.seed < 0:
             raise UserError(f"--seed {self.seed}: need a whole number >= 0")
 

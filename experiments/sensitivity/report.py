@@ -12,9 +12,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from model.outputs import OUTPUTS
 from model.parameters import MECHANISMS
 
+from ..presentation import BARRIER_NOTE, Window, label, meaning
 from ..store import atomic_write_text, write_csv_atomic
 from .analysis import Analysis, OutputAnalysis
 
@@ -22,7 +22,8 @@ FLAG_TEXT = {
     "below_noise": "the index is no larger than what the noise of the runs' random seeds "
                    "alone produces (the noise floor): it is noise, not sensitivity",
     "near_noise": "the index is above the seed-noise floor but its interval reaches down to it: "
-                  "a possible effect that more samples or replicates would confirm",
+                  "it cannot be told from seed noise, so it is not ranked (more replicates "
+                  "lower the floor; more samples narrow the interval)",
     "noise_dominated": "seed noise is half or more of the variance of the replicate means of "
                        "this output, so none of its indices can be read as sensitivity; use more "
                        "replicates",
@@ -91,14 +92,29 @@ def duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h"
 
 
+def _whole(x: float) -> str:
+    """A percentage rounded to a whole number, never "-0"."""
+    return f"{round(100 * x) + 0:.0f}"
+
+
 def _pct(x: float) -> str:
-    return f"{100 * x:.0f}%" if np.isfinite(x) else "n/a"
+    return f"{_whole(x)}%" if np.isfinite(x) else "n/a"
 
 
 def _ci(v: float, c: float, pct: bool = True) -> str:
     if pct:
-        return f"{100 * v:.0f}% [{100 * (v - c):.0f}, {100 * (v + c):.0f}]"
+        return f"{_whole(v)}% [{_whole(v - c)}, {_whole(v + c)}]"
     return f"{v:+.3g} [{v - c:+.3g}, {v + c:+.3g}]"
+
+
+def _outside_0_100(table: pd.DataFrame) -> bool:
+    """Whether a shown Sobol share or one of its interval limits is below 0% or above 100%."""
+    if "ST" not in table:
+        return False
+    values = [table[k] + sign * table[f"{k}_conf"] for k in ("S1", "ST") for sign in (-1, 0, 1)]
+    v = np.concatenate([np.asarray(x, float) for x in values])
+    v = np.round(100 * v[np.isfinite(v)])
+    return bool((v < 0).any() or (v > 100).any())
 
 
 def _index_text(row, method: str) -> str:
@@ -117,14 +133,20 @@ def _direction_text(row, method: str) -> str:
 
 def _trust(a: OutputAnalysis, plan) -> list[str]:
     c, n = a.convergence, a.noise
+    kind = "parameters"
     lines = []
     if a.constant:
         return ["- The output did not vary at all across the sample: nothing to apportion."]
     if c["converged"]:
-        lines.append(f"- **Converged.** The ranking from half the sample agrees with the full "
-                     f"sample (Spearman {c['rank_spearman'].get(str(plan.samples // 2), 1):.2f}),"
-                     f" no index moved by more than {c['max_shift']:.3f}, the widest interval is "
-                     f"±{c['widest_conf']:.3f}.")
+        rank = c["rank_spearman"].get(str(plan.samples // 2), float("nan"))
+        agree = (f"the ranking of the {c.get('above_noise', 0)} {kind} above the noise floor "
+                 f"from half the sample agrees with the full sample (Spearman {rank:.2f})"
+                 if np.isfinite(rank) else
+                 f"fewer than three {kind} are above the noise floor, so there is no ranking "
+                 "to check")
+        lines.append(f"- **Converged.** {agree[:1].upper()}{agree[1:]}; no index above the "
+                     f"noise floor moved by more than {c['max_shift']:.3f}, the widest interval "
+                     f"is ±{c['widest_conf']:.3f}.")
     else:
         why = "; ".join(c["reasons"])
         lines.append(f"- **Not converged; treat the ranking as provisional.** "
@@ -138,8 +160,11 @@ def _trust(a: OutputAnalysis, plan) -> list[str]:
             f"- **Seed noise.** {_pct(n['noise_share'])} of the variance between single runs "
             f"comes from the random seed alone (same parameters, different seed). Averaging "
             f"{plan.replicates} replicates leaves a noise floor of {n['index_floor']:.3g} "
-            f"({'total index' if plan.method == 'sobol' else 'mu*'}); effects under it are "
-            "marked *below noise* and are not sensitivity.")
+            f"({'total index' if plan.method == 'sobol' else 'mu*'}). An index counts as "
+            "sensitivity only when it stays above that floor by more than its own 95% "
+            "interval. The others are listed apart, in no order: a larger N narrows their "
+            "intervals, but an inert parameter stays at the floor, in an order seed noise sets, "
+            "whatever N.")
     else:
         lines.append("- **Seed noise unknown** (one replicate per row): noise cannot be told from "
                      "sensitivity; rerun with `--replicates 2` or more.")
@@ -163,14 +188,16 @@ def summary_text(plan, design, analysis: Analysis, info: dict) -> str:
             "mu* is the mean absolute change of the output when a parameter moves across its "
             "whole range (Morris elementary effects), mu its signed mean (its direction), sigma "
             "the spread of the effects (non-linearity or interactions).")
+    window = Window.parse(None, plan.years)
     out = [
-        f"# What drives `{main}`: {method.capitalize()} sensitivity analysis",
+        f"# What drives {label(main)} (`{main}`): {method.capitalize()} sensitivity analysis",
         "",
-        f"{OUTPUTS.get(main, main).capitalize()}. {len(plan.problem.names)} {kinds} in "
+        f"{label(main).capitalize()}: the {meaning(main)}, {window.label(main)} of each run. "
+        f"{len(plan.problem.names)} {kinds} in "
         f"{len(plan.problem.group_names)} mechanisms, each varied over its declared range "
         f"(everything else at its default); N = {plan.samples} "
         f"{'base points' if method == 'sobol' else 'trajectories'} x {plan.replicates} seeded "
-        f"replicates, {plan.years} years of {plan.n_cadres} cadres: {info['n_runs']:,} model "
+        f"replicates, {plan.years} years of {plan.n_cadres:,} cadres: {info['n_runs']:,} model "
         f"runs in {duration(info['sweep_seconds'])} ({info['failed_runs']} failed). "
         f"Seed {plan.seed}.",
         "",
@@ -179,57 +206,64 @@ def summary_text(plan, design, analysis: Analysis, info: dict) -> str:
         "## How far to trust it",
         "",
         *_trust(a, plan),
-        "",
-        f"## Mechanisms ranked by their effect on `{main}`",
-        "",
-        "| rank | mechanism | effect | direction |",
-        "|---:|---|---|---|",
     ]
-    for i, row in enumerate(mechs.itertuples(), 1):
-        flag = " *(below noise)*" if "below_noise" in row.flags else ""
-        out.append(f"| {i} | {row.name}: {MECHANISMS.get(row.name, '')} | "
-                   f"{_index_text(row, method)}{flag} | {_direction_text(row, method)} |")
-    out += ["", f"## Parameters ranked by their effect on `{main}`", "",
+    if _outside_0_100(idx):
+        out.append("- **Percentages below 0% or above 100%.** A share of the variance cannot be "
+                   "negative or exceed 100%; estimates and interval limits outside 0-100% are "
+                   "sampling error around values near 0% (or 100%): read them as 0% (or 100%).")
+    if any(o.startswith("barrier_") for o in analysis.outputs):
+        out.append(f"- **Barrier outputs.** {BARRIER_NOTE}")
+    ranked_m, noise_m = _ranked(mechs)
+    ranked_p, noise_p = _ranked(params)
+    out += ["", f"## Mechanisms ranked by their effect on {label(main)}", "",
+            "| rank | mechanism | effect | direction |", "|---:|---|---|---|"]
+    for i, row in enumerate(ranked_m.itertuples(), 1):
+        out.append(f"| {i} | {row.name}: {_mech_name(row.name)} | "
+                   f"{_index_text(row, method)} | {_direction_text(row, method)} |")
+    if len(noise_m):
+        out.append(f"\n{NOT_YET}: "
+                   f"{'; '.join(f'{r.name} {_mech_name(r.name)}' for r in noise_m.itertuples())}.")
+    out += ["", f"## Parameters ranked by their effect on {label(main)}", "",
             "| rank | parameter | mechanism | effect | direction | flags |",
             "|---:|---|---|---|---|---|"]
-    for i, row in enumerate(params.itertuples(), 1):
+    for i, row in enumerate(ranked_p.itertuples(), 1):
         out.append(f"| {i} | {row.name} | {row.mechanism} | {_index_text(row, method)} | "
                    f"{_direction_text(row, method)} | {row.flags.replace(';', ', ')} |")
-    out += ["", f"## What raises and what lowers `{main}`", ""]
+    if len(noise_p):
+        out.append(f"\n{NOT_YET}: {', '.join(noise_p['name'])}.")
+    out += ["", f"## What raises and what lowers {label(main)}", ""]
     clear_m, maybe_m, small_m = _split(mechs)
-    for label, d in (("Mechanisms that raise it", "raises"), ("Mechanisms that lower it", "lowers"),
-                     ("Mechanisms pulling both ways", "mixed")):
+    for heading, d in (("Mechanisms that raise it", "raises"),
+                       ("Mechanisms that lower it", "lowers"),
+                       ("Mechanisms pulling both ways", "mixed")):
         chosen = clear_m[clear_m["direction"] == d]
         if len(chosen):
             items = ", ".join(f"{r.name} {_mech_name(r.name)} ({_short(r, method)}; via "
                               f"{_via(params, r.name, d)})" for r in chosen.itertuples())
-            out.append(f"- **{label}:** {items}.")
+            out.append(f"- **{heading}:** {items}.")
     clear, maybe, small = _split(params)
-    for label, d in (("Parameters that raise it", "raises"),
-                     ("Parameters that lower it", "lowers"),
-                     ("No single direction (up in places, down in others)", "mixed"),
-                     ("Clear effect, sign unclear", "unclear")):
+    for heading, d in (("Parameters that raise it", "raises"),
+                       ("Parameters that lower it", "lowers"),
+                       ("No single direction (up in places, down in others)", "mixed"),
+                       ("Clear effect, sign unclear", "unclear")):
         chosen = clear[clear["direction"] == d]
         if len(chosen):
             items = ", ".join(f"{r.name} ({r.mechanism}, {_short(r, method)})"
                               for r in chosen.itertuples())
-            out.append(f"- **{label}:** {items}.")
+            out.append(f"- **{heading}:** {items}.")
     if len(clear) == 0:
         out.append("- **No parameter has an effect clearly above seed noise and zero yet.**")
     if len(maybe) or len(maybe_m):
         items = [f"{r.name} ({r.direction})" for r in maybe_m.itertuples()]
         items += [f"{r.name} ({r.direction})" for r in maybe.itertuples()]
-        out.append(f"- **Provisional** (above the noise floor, but the interval reaches it or "
-                   f"zero): {', '.join(items)}.")
+        out.append(f"- **Provisional** (seed noise could not be measured with one replicate, "
+                   f"and the interval reaches zero): {', '.join(items)}.")
     if len(small) or len(small_m):
         items = [f"{r.name} ({r.direction})" for r in small_m.itertuples()]
         items += [f"{r.name} ({r.direction})" for r in small.itertuples()]
         what = "1% of the variance" if method == "sobol" else "1% of the largest mu*"
-        out.append(f"- **Negligible** (under {what}): {', '.join(items)}.")
-    noise_only = params[params["flags"].str.contains("below_noise")]
-    if len(noise_only):
-        out.append(f"- **No larger than seed noise (no evidence of an effect):** "
-                   f"{', '.join(noise_only['name'])}.")
+        out.append(f"- **Negligible** (above seed noise, but under {what}): "
+                   f"{', '.join(items)}.")
     if method == "sobol":
         out.append(f"- Directions come from standardised regression coefficients (SRC) on the "
                    f"same runs; the linear fit explains R² = {a.src_r2:.2f} of the variance"
@@ -239,20 +273,20 @@ def summary_text(plan, design, analysis: Analysis, info: dict) -> str:
         out.append("- Directions come from mu: 'raises' when |mu| >= 0.8 mu*, so nearly every "
                    "step up of the parameter moves the output the same way.")
     out += ["", "## Other outputs", "",
-            "| output | noise share | converged | top three | note |", "|---|---|---|---|---|"]
+            "| output | noise share | converged | top three above noise | note |",
+            "|---|---|---|---|---|"]
     for name, oa in analysis.outputs.items():
         if name == main:
             continue
         p = oa.indices[oa.indices.level == "parameter"].sort_values(key, ascending=False)
-        top = ", ".join(f"{r.name} ({r.direction})" for r in p.head(3).itertuples()
-                        if "below_noise" not in r.flags and "noise_dominated" not in r.flags) \
+        top = ", ".join(f"{r.name} ({r.direction})" for r in _ranked(p)[0].head(3).itertuples()) \
             or "nothing above noise"
         if oa.constant:
             top = "constant output"
         same = oa.noise["same_value_share"]
         note = (f"{_pct(same)} of sample rows give the same value: indices are fragile"
                 if same >= 0.5 and not oa.constant else "")
-        out.append(f"| {name} | {_pct(oa.noise['noise_share'])} | "
+        out.append(f"| {label(name)} (`{name}`) | {_pct(oa.noise['noise_share'])} | "
                    f"{'yes' if oa.convergence['converged'] else 'no'} | {top} | {note} |")
     used = {f for f in ";".join(idx["flags"]).split(";") if f}
     if used:
@@ -272,14 +306,27 @@ def _short(row, method: str) -> str:
     return f"mu* {row.mu_star:.3g}, mu {row.mu:+.3g}"
 
 
+NOT_YET = "Cannot be told from seed noise at this sample size (in no particular order)"
+#: Flags of an index that cannot be told from seed noise: it stays unranked.
+NOISE_FLAGS = "below_noise|near_noise|constant|noise_dominated"
+
+
+def _ranked(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(rows above the noise floor by more than their interval, in ``table``'s order; the rest).
+    The rest is noise: its order means nothing."""
+    noise = table["flags"].str.contains(NOISE_FLAGS)
+    return table[~noise], table[noise & ~table["flags"].str.contains("constant")]
+
+
 def _split(table: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Rows with an effect clearly above seed noise and zero and not negligible; rows only
-    provisionally so; rows with a negligible effect (under SMALL of the variance, or of the
-    largest mu*). Rows at or below the noise floor, or of a constant or noise-dominated output,
+    provisionally so (seed noise unknown, interval reaching zero); rows with a negligible effect
+    (under SMALL of the variance, or of the largest mu*). Rows that cannot be told from seed
+    noise (the floor plus the index's own interval), or of a constant or noise-dominated output,
     are in none."""
     flags = table["flags"]
-    out = flags.str.contains("below_noise|constant|noise_dominated")
-    unsure = flags.str.contains("near_noise|ST_spans_zero|mu_star_spans_zero")
+    out = flags.str.contains(NOISE_FLAGS)
+    unsure = flags.str.contains("ST_spans_zero|mu_star_spans_zero")
     if "ST" in table:
         small = table["ST"] < SMALL
     else:
