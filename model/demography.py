@@ -17,10 +17,12 @@ from .calendar import QUARTER
 from .jit import kernel
 from .organisation import COUNTY, STAFF, occupancy
 from .population import (
+    HEAD_TIE,
     N_TRAIT_DRAWS,
     NO_BARRIER,
     RECRUIT_AGE,
     RECRUIT_AGE_SPAN,
+    ROUTINE_START,
     draw_traits,
 )
 
@@ -103,7 +105,7 @@ def _enter_kernel(rows, units, u, year, n_units, active, unit, rank, age, tenure
         tenure[i] = service[i] = 0.0
         for b in range(len(beliefs)):
             beliefs[b][i] = mean[b, home] / max(n_unit[home], 1.0)
-        routine[i] = 0.5
+        routine[i] = ROUTINE_START
         demerit_until[i] = year
         for t in range(ties.shape[1]):  # random acquaintances anywhere in the county
             ties[i, t] = int(u[1, i] * n * (t + 1)) % n
@@ -137,5 +139,5 @@ def _rotate_kernel(active, rank, unit, ties, u_move, keys, leaders, rate, moved)
             i, head = movers[k], leaders[old[k]]
             unit[i] = shuffled[k]
             if head >= 0 and head != i:  # a tie to the former head; a rotated head keeps none
-                ties[i, 0] = head
+                ties[i, HEAD_TIE] = head
             moved[i] = shuffled[k] != old[k]

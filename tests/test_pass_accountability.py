@@ -17,7 +17,7 @@ import pytest
 from handmade import county, params, rec
 
 from model import accountability, decision
-from model.accountability import RECENT_MEMORY, SHAM_MEMORY
+from model.accountability import DRAW, N_DRAWS, RECENT_MEMORY, SHAM_MEMORY
 from model.population import (
     BOLD,
     EXCUSED,
@@ -83,7 +83,7 @@ def test_m15_success_when_the_draw_is_below_the_chance_of_the_size(p):
     action = np.where(np.arange(N) % 2 == 0, INCREMENTAL, BOLD)
     chance = np.where(action == BOLD, d.success_chance_bold, d.success_chance)
     u = chance * np.where(np.arange(N) % 4 < 2, BELOW, ABOVE)
-    ev = resolve(pop, p, action, d, peer, u, np.ones((5, N)), np.ones(N))
+    ev = resolve(pop, p, action, d, peer, u, np.ones((N_DRAWS, N)), np.ones(N))
     np.testing.assert_array_equal(ev.success, u < chance)
     np.testing.assert_array_equal(ev.failed, ~(u < chance))
     size = np.where(action == BOLD, SIZES[1], SIZES[0])
@@ -101,8 +101,8 @@ def test_m2_investigation_chance_with_scrutiny_and_lone_exposure(p):
     size = np.where(action == BOLD, SIZES[1], SIZES[0])
     factor = scrutiny(p, size, peer)
     chance = 1.0 - (1.0 - p.accountability_intensity) ** factor
-    u_acc = np.ones((5, N))
-    u_acc[0] = chance * np.where(np.arange(N) % 2 == 0, BELOW, ABOVE)
+    u_acc = np.ones((N_DRAWS, N))
+    u_acc[DRAW.investigation] = chance * np.where(np.arange(N) % 2 == 0, BELOW, ABOVE)
     ev = resolve(pop, p, action, d, peer, np.ones(N), u_acc, np.ones(N))
     assert ev.failed.all()
     np.testing.assert_allclose(ev.scrutiny, factor, rtol=1e-14)
@@ -119,12 +119,12 @@ def test_m3_coverage_qualifies_and_credibility_applies(p):
     action = np.where(np.arange(N) % 2 == 0, BOLD, INCREMENTAL)
     size = np.where(action == BOLD, SIZES[1], SIZES[0])
     qualify = np.minimum(1.0, p.fault_tolerance / size) * d.preparation
-    u_acc = np.ones((5, N))
-    u_acc[0] = 0.0  # every failure investigated
+    u_acc = np.ones((N_DRAWS, N))
+    u_acc[DRAW.investigation] = 0.0  # every failure investigated
     below_q = np.arange(N) % 4 < 2
-    u_acc[1] = qualify * np.where(below_q, BELOW, ABOVE)
+    u_acc[DRAW.qualification] = qualify * np.where(below_q, BELOW, ABOVE)
     below_c = np.arange(N) % 8 < 4
-    u_acc[2] = p.tolerance_credibility * np.where(below_c, BELOW, ABOVE)
+    u_acc[DRAW.application] = p.tolerance_credibility * np.where(below_c, BELOW, ABOVE)
     before = pop.demerit_until.copy()
     sanctions = pop.n_sanctions.copy()
     ev = resolve(pop, p, action, d, peer, np.ones(N), u_acc, np.ones(N))
@@ -145,13 +145,13 @@ def test_m3_unprepared_or_oversized_failures_do_not_qualify():
     pop, d, peer = outcome_inputs()
     d.terms[:, decision.ROW.preparation] = np.where(np.arange(N) < 40, 0.0, 1.0)
     action = np.full(N, BOLD)
-    u_acc = np.ones((5, N))
-    u_acc[0] = 0.0
-    u_acc[1] = np.full(N, 0.4 * BELOW)  # coverage 0.4 of a size-1 failure: chance 0.4 * prep
-    u_acc[2] = 0.5
+    u_acc = np.ones((N_DRAWS, N))
+    u_acc[DRAW.investigation] = 0.0
+    u_acc[DRAW.qualification] = np.full(N, 0.4 * BELOW)  # coverage 0.4 of a size-1 failure: chance 0.4 * prep
+    u_acc[DRAW.application] = 0.5
     ev = resolve(pop, p, action, d, peer, np.ones(N), u_acc, np.zeros(N))
     np.testing.assert_array_equal(ev.excused, np.arange(N) >= 40)
-    u_acc[1] = np.full(N, 0.4 * ABOVE)
+    u_acc[DRAW.qualification] = np.full(N, 0.4 * ABOVE)
     ev = resolve(pop, p, action, d, peer, np.ones(N), u_acc, np.zeros(N))
     assert not ev.excused.any()
 
@@ -162,7 +162,7 @@ def test_m14_symbolic_claims_detected_or_credited(p):
     record, demerit = pop.innovation_record.copy(), pop.demerit_until.copy()
     action = np.full(N, SYMBOLIC)
     u_verify = p.verification_accuracy * np.where(np.arange(N) % 2 == 0, BELOW, ABOVE)
-    ev = resolve(pop, p, action, d, peer, np.zeros(N), np.ones((5, N)), u_verify)
+    ev = resolve(pop, p, action, d, peer, np.zeros(N), np.ones((N_DRAWS, N)), u_verify)
     detected = np.arange(N) % 2 == 0
     np.testing.assert_array_equal(ev.symbolic_detected, detected)
     np.testing.assert_array_equal(ev.symbolic, np.ones(N, bool))
@@ -191,8 +191,8 @@ def test_m14_later_exposure_revokes_credit_and_sanctions(p):
     sham, record = pop.sham_record.copy(), pop.innovation_record.copy()
     demerit = pop.demerit_until.copy()
     chance = 1.0 - np.exp(-p.late_exposure * p.verification_accuracy * sham)
-    u_acc = np.ones((5, N))
-    u_acc[4] = np.where(np.arange(N) % 2 == 0, chance * BELOW, chance * ABOVE)
+    u_acc = np.ones((N_DRAWS, N))
+    u_acc[DRAW.exposure] = np.where(np.arange(N) % 2 == 0, chance * BELOW, chance * ABOVE)
     exposed = (sham > 0) & (np.arange(N) % 2 == 0) & pop.active
     ev = resolve(pop, p, np.full(N, ROUTINE), d, peer, np.ones(N), u_acc, np.ones(N))
     assert exposed.sum() > 10
@@ -214,7 +214,7 @@ def test_m14_a_claim_this_quarter_is_not_exposed_before_it_is_on_record():
     p = params(late_exposure=0.3, verification_accuracy=0.5)
     pop, d, peer = outcome_inputs()
     pop.sham_record[:] = 0.0
-    ev = resolve(pop, p, np.full(N, SYMBOLIC), d, peer, np.ones(N), np.zeros((5, N)),
+    ev = resolve(pop, p, np.full(N, SYMBOLIC), d, peer, np.ones(N), np.zeros((N_DRAWS, N)),
                  np.ones(N))
     assert not ev.exposed_late.any() and not ev.symbolic_detected.any()
     np.testing.assert_allclose(pop.sham_record, 1.0)
@@ -225,8 +225,8 @@ def test_m2_routine_irregularities_are_sanctioned_at_error_rate_times_intensity(
     pop.sham_record[:] = 0.0
     fault = p.routine_error_rate * p.accountability_intensity
     action = np.where(np.arange(N) < 60, ROUTINE, INCREMENTAL)
-    u_acc = np.ones((5, N))
-    u_acc[3] = fault * np.where(np.arange(N) % 2 == 0, BELOW, ABOVE)
+    u_acc = np.ones((N_DRAWS, N))
+    u_acc[DRAW.routine] = fault * np.where(np.arange(N) % 2 == 0, BELOW, ABOVE)
     pop.active[:4] = False
     ev = resolve(pop, p, action, d, peer, np.zeros(N), u_acc, np.ones(N))
     want = (np.arange(N) < 60) & (np.arange(N) % 2 == 0) & pop.active
@@ -242,7 +242,7 @@ def test_records_counters_and_recent_attempts(p):
     pop, d, peer = outcome_inputs(seed=8)
     rng = np.random.default_rng(2)
     action = rng.choice([ROUTINE, INCREMENTAL, BOLD, SYMBOLIC], N)
-    u_s, u_acc, u_v = rng.random(N), rng.random((5, N)), rng.random(N)
+    u_s, u_acc, u_v = rng.random(N), rng.random((N_DRAWS, N)), rng.random(N)
     before = SimpleNamespace(**{k: getattr(pop, k).copy() for k in (
         "innovation_record", "sham_record", "n_attempts", "n_successes", "attempts_year",
         "recent_innovation")})
@@ -260,7 +260,7 @@ def test_records_counters_and_recent_attempts(p):
                                before.recent_innovation * RECENT_MEMORY + attempted)
     credited = (action == SYMBOLIC) & ~(u_v < p.verification_accuracy)
     late = (before.sham_record > 0) & (
-        u_acc[4] < 1 - np.exp(-p.late_exposure * p.verification_accuracy * before.sham_record))
+        u_acc[DRAW.exposure] < 1 - np.exp(-p.late_exposure * p.verification_accuracy * before.sham_record))
     record = np.where(late, np.maximum(before.innovation_record
                                        - SYMBOLIC_CLAIM * before.sham_record, 0),
                       before.innovation_record)
