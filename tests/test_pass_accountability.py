@@ -147,7 +147,8 @@ def test_m3_unprepared_or_oversized_failures_do_not_qualify():
     action = np.full(N, BOLD)
     u_acc = np.ones((N_DRAWS, N))
     u_acc[DRAW.investigation] = 0.0
-    u_acc[DRAW.qualification] = np.full(N, 0.4 * BELOW)  # coverage 0.4 of a size-1 failure: chance 0.4 * prep
+    # Coverage 0.4 of a size-1 failure: it qualifies with chance 0.4 * preparation.
+    u_acc[DRAW.qualification] = np.full(N, 0.4 * BELOW)
     u_acc[DRAW.application] = 0.5
     ev = resolve(pop, p, action, d, peer, np.ones(N), u_acc, np.zeros(N))
     np.testing.assert_array_equal(ev.excused, np.arange(N) >= 40)
@@ -259,8 +260,8 @@ def test_records_counters_and_recent_attempts(p):
     np.testing.assert_allclose(pop.recent_innovation,
                                before.recent_innovation * RECENT_MEMORY + attempted)
     credited = (action == SYMBOLIC) & ~(u_v < p.verification_accuracy)
-    late = (before.sham_record > 0) & (
-        u_acc[DRAW.exposure] < 1 - np.exp(-p.late_exposure * p.verification_accuracy * before.sham_record))
+    exposure = 1 - np.exp(-p.late_exposure * p.verification_accuracy * before.sham_record)
+    late = (before.sham_record > 0) & (u_acc[DRAW.exposure] < exposure)
     record = np.where(late, np.maximum(before.innovation_record
                                        - SYMBOLIC_CLAIM * before.sham_record, 0),
                       before.innovation_record)
