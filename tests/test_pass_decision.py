@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 from handmade import county, params, rec
 
-from model import decision
+from model import CadreModel, decision
 from model.decision import ENGAGEMENT, UNPREPARED, shapley4
 from model.population import (
     BARRIER_NAMES,
@@ -299,3 +299,32 @@ def test_shapley4_axioms_on_games_written_by_hand():
     assert phi.sum() == pytest.approx(v[15], abs=1e-14)
     assert phi[0] == pytest.approx(0.2 + 0.15 + 0.05 / 3, abs=1e-14)
     assert phi[3] == pytest.approx(0.1 + 0.05 / 3, abs=1e-14)
+
+
+def test_decision_on_a_running_county_matches_the_equations():
+    """The same equations on the state a six-year run leaves (beliefs, skills, boosts and
+    memories the model produced; vacant rows), with a context set by hand."""
+    m = CadreModel(seed=3, n_cadres=400, demotion_rate=0.05, leader_influence=1.0,
+                   with_agents=False)
+    for _ in range(23):
+        m.step()
+    pop, p = m.population, params(**m.parameters)
+    pop.active[::37] = False
+    ctx = context(pop.n, seed=9)
+    want = expected(pop, p, ctx)
+    u = np.random.default_rng(0).random(pop.n)
+    action, d, barrier = decide(pop, p, ctx, u)
+    np.testing.assert_allclose(d.u_incremental, want.utility[0], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(d.u_bold, want.utility[1], rtol=1e-11, atol=1e-13)
+    np.testing.assert_allclose(d.p_innovate, want.p_gen, rtol=1e-11)
+    parts = np.stack([getattr(d, f"shapley_{b}") for b in BARRIER_NAMES])
+    np.testing.assert_allclose(parts, want.shapley, rtol=1e-8, atol=1e-13)
+    band = ((u >= want.p_inc).astype(int) + (u >= want.p_gen)
+            + (u >= want.p_gen + want.p_sym))
+    expected_action = np.array([INCREMENTAL, BOLD, SYMBOLIC, ROUTINE])[band]
+    expected_action[~pop.active] = ROUTINE
+    np.testing.assert_array_equal(action, expected_action)
+    serving_routine = pop.active & (band >= 2)
+    np.testing.assert_array_equal(barrier[serving_routine],
+                                  np.argmax(want.gains, axis=0)[serving_routine])
+    assert (action == SYMBOLIC).any() and (action == INCREMENTAL).any()
