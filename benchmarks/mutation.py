@@ -150,8 +150,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("model/workload.py", "s += SANCTION_STRESS", "s -= SANCTION_STRESS",
       "a sanction relieves stress"),
     # --- demography
-    M("model/demography.py", "beliefs[b][i] = mean[b, home] / max(n_unit[home], 1.0)",
-      "beliefs[b][i] = mean[b, home] / max(n_unit[home] + 1.0, 1.0)",
+    M("model/demography.py", "mean[b, v] /= n_unit[v]", "mean[b, v] /= n_unit[v] + 1.0",
       "recruits' beliefs are not their unit's mean"),
     M("model/demography.py", "ties[i, HEAD_TIE] = head", "ties[i, HEAD_TIE] = i",
       "a rotated cadre keeps no tie to its former head"),

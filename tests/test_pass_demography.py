@@ -147,3 +147,21 @@ def test_m16_no_rotation_at_rate_zero():
                               np.array([0, 10, 20, -1]))
     assert not moved.any()
     np.testing.assert_array_equal(pop.unit, unit)
+
+
+def test_m16_recruits_to_a_unit_nobody_serves_in_take_the_county_mean_or_the_priors():
+    p = params(prior_tolerance_belief=0.15, prior_risk_belief=0.65, prior_detection_belief=0.25)
+    pop, org = staffed_county()
+    pop.active[20:30] = False  # unit 2 empty: head, deputy and staff all gone
+    county = pop.perceived_risk[pop.active].mean()
+    rows = demography.recruit(pop, org, p, np.zeros((N_TRAIT_DRAWS, 40)),
+                              np.full((2, 40), 0.5), 3.0)
+    assert np.all(pop.unit[rows] == 2) and rows.size == 8
+    np.testing.assert_allclose(pop.perceived_risk[rows], county, rtol=1e-14)
+    pop.active[:] = False  # nobody serves anywhere (every agent removed)
+    rows = demography.recruit(pop, org, p, np.zeros((N_TRAIT_DRAWS, 40)),
+                              np.full((2, 40), 0.5), 4.0)
+    assert rows.size == 24
+    np.testing.assert_allclose(pop.perceived_tolerance[rows], 0.15)
+    np.testing.assert_allclose(pop.perceived_risk[rows], 0.65)
+    np.testing.assert_allclose(pop.perceived_detection[rows], 0.25)
