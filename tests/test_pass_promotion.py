@@ -97,7 +97,8 @@ def test_m6_vacancies_fill_top_down_departments_first_with_the_best_eligible():
     pop.attempts_year[[7, 12, 25, 11, 14]] = 1.0  # innovators this year
     ambition, record = pop.ambition.copy(), pop.innovation_record.copy() + 1.0
     pop.innovation_record[:] = record
-    eligible = promotion.eligible(pop, p, YEAR)
+    eligible = (pop.active & (pop.rank < COUNTY) & (pop.age < 45.0) & (pop.tenure >= 2.0)
+                & (pop.demerit_until <= YEAR))
     rank_before = pop.rank.copy()
     stats = promotion.annual_personnel(pop, org, p, YEAR, noise)
 
