@@ -12,6 +12,15 @@ import pytest
 
 from model import CadreModel
 from model.parameters import PARAMETERS_BY_NAME, defaults
+from model.population import (
+    BOLD,
+    INCREMENTAL,
+    ROUTINE,
+    SANCTIONED,
+    SUCCESS,
+    SYM_DETECTED,
+    SYMBOLIC,
+)
 from model.schedule import PolicySchedule, parse_schedule
 
 
@@ -99,3 +108,29 @@ def test_schedule_changes_the_running_model():
     m.step()
     assert m.p.accountability_intensity == 0.0
     assert m.parameters["accountability_intensity"] == 0.6  # the declared run parameters stay
+
+
+def test_m17_only_the_outcome_of_ones_own_innovation_reinforces():
+    """In a running model: a success pushes propensity up, a sanctioned innovation down; a
+    sanction for routine irregularities or an exposed image project does not count as an
+    innovation's outcome (propensity only fades)."""
+    m = CadreModel(seed=6, n_cadres=300, routine_error_rate=0.1, accountability_intensity=0.9,
+                   verification_accuracy=0.8, integrity=0.0)
+    keep = m.p.reinforcement_memory
+    seen = {SUCCESS: 0, SANCTIONED: 0, "routine": 0, SYM_DETECTED: 0}
+    for _ in range(6):
+        before = m.population.propensity.copy()
+        m.step()
+        pop = m.population
+        act, out = pop.last_action, pop.last_outcome
+        innovated = np.isin(act, (INCREMENTAL, BOLD))
+        faded = before * keep
+        for mask, want, key in (
+                (innovated & (out == SUCCESS), faded + (1 - keep), SUCCESS),
+                (innovated & (out == SANCTIONED), faded - (1 - keep), SANCTIONED),
+                ((act == ROUTINE) & (out == SANCTIONED), faded, "routine"),
+                ((act == SYMBOLIC) & (out == SYM_DETECTED), faded, SYM_DETECTED)):
+            mask = mask & pop.active
+            np.testing.assert_allclose(pop.propensity[mask], want[mask], rtol=1e-12, atol=1e-15)
+            seen[key] += int(mask.sum())
+    assert min(seen.values()) > 0, seen
