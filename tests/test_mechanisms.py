@@ -134,3 +134,24 @@ def test_m17_only_the_outcome_of_ones_own_innovation_reinforces():
             np.testing.assert_allclose(pop.propensity[mask], want[mask], rtol=1e-12, atol=1e-15)
             seen[key] += int(mask.sum())
     assert min(seen.values()) > 0, seen
+
+
+def test_m10_conformity_reads_last_quarters_genuine_attempts_of_unit_colleagues():
+    """In a running model, the decision's custom term c = conformity_strength *
+    min(peer_share - threshold, 0) + reinforcement_strength * propensity uses the share of unit
+    colleagues (itself excluded) who attempted a genuine innovation last quarter."""
+    m = CadreModel(seed=8, n_cadres=300, conformity_strength=2.0, with_agents=False)
+    for _ in range(5):
+        m.step()
+    pop = m.population
+    tried = np.isin(pop.last_action, (INCREMENTAL, BOLD)) & pop.active
+    unit_size = np.bincount(pop.unit, weights=pop.active, minlength=m.n_units + 1)
+    unit_tried = np.bincount(pop.unit, weights=tried, minlength=m.n_units + 1)
+    share = (unit_tried[pop.unit] - tried) / np.maximum(unit_size[pop.unit] - 1, 1)
+    custom = (2.0 * np.minimum(share - pop.conformity_threshold, 0.0)
+              + m.p.reinforcement_strength * pop.propensity)
+    m.step()  # the sixth quarter: no year end in between
+    serving = pop.active
+    np.testing.assert_allclose(m.decision.conformity_pressure[serving], custom[serving],
+                               rtol=1e-12, atol=1e-15)
+    assert tried.sum() > 10 and np.any(share > pop.conformity_threshold)
