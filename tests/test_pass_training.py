@@ -74,9 +74,11 @@ def test_m11_practice_consolidation_fading_and_decay(over):
     pop = county([20, 20, 20, 20], seed=4)
     rng = np.random.default_rng(5)
     attempted = rng.random(80) < 0.4
-    success = attempted & (rng.random(80) < 0.5)
-    success[60:] = False
-    success[60:65] = attempted[60:65] = True  # unit 3: five successes, more than PEERS_FULL
+    # Successes by unit: two, one, none, and five (more than PEERS_FULL): a successful cadre's
+    # colleagues are the others.
+    success = np.zeros(80, bool)
+    success[[0, 1, 20, 60, 61, 62, 63, 64]] = True
+    attempted |= success
     support = rng.uniform(0.0, 1.0, 80)
     skill, boost, stress = pop.skill.copy(), pop.training_boost.copy(), pop.stress.copy()
     training.practise(pop, p, attempted, success, support, n_units=4)
