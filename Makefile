@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed-stamp
 
-.PHONY: run test install browser lint bench report reference clean
+.PHONY: run test install browser lint bench report reference calibrate clean
 
 $(STAMP): pyproject.toml
 	python3 -m venv $(VENV)
@@ -31,6 +31,12 @@ test: $(STAMP) browser lint
 bench: $(STAMP)
 	$(PY) benchmarks/bench_model.py
 	$(PY) benchmarks/bench_sweep.py
+	$(PY) benchmarks/bench_calibration.py
+
+# The committed headline posterior (issue 12): rerun after a change of the model or the targets.
+calibrate: $(STAMP)
+	rm -rf results/headline/posterior
+	$(VENV)/bin/cadresim calibrate --nuisance defaults --out results/headline/posterior
 
 report: $(STAMP)
 	$(VENV)/bin/cadresim report --out results/report

@@ -70,3 +70,48 @@ def narrowing_ratio(unpaired_half: float, paired_half: float) -> float:
     if paired_half > 0:
         return unpaired_half / paired_half
     return float("inf") if unpaired_half > 0 else float("nan")
+
+
+def variance_split(d, draws, confidence: float = CONFIDENCE) -> dict:
+    """Split the spread of paired differences ``d`` into parameter uncertainty and seed noise.
+
+    ``draws[i]`` is the posterior parameter draw of difference ``i``; differences of one draw
+    differ only by their seeds (a nested design: k draws x m seeds each). By the law of total
+    variance, ``var(d) = var_draws(E[d | draw]) + E[var(d | draw)]``:
+
+    * ``sd_seed``: the pooled within-draw standard deviation (seed noise at fixed parameters);
+    * ``sd_param``: the standard deviation of the effect between draws, with the seed noise of
+      the draw means removed (``var(mean_j) - sd_seed^2 * mean(1 / m_j)``, floored at 0);
+    * ``full_low/high``: ``mean +- z * sqrt(sd_param^2 + sd_seed^2)``, where the effect of one run
+      may fall given what we do not know about behaviour and the seed;
+    * ``seed_low/high``: ``mean +- z * sd_seed``, the same with behaviour known (seed noise alone);
+    * ``same_sign_share``: the share of draws whose mean difference has the sign of the overall
+      mean (NaN with a single draw).
+
+    With a single draw (every run at the same parameters) all the spread is seed noise.
+    """
+    from scipy.stats import norm
+
+    d, draws = np.asarray(d, dtype=float), np.asarray(draws)
+    mean = float(d.mean()) if d.size else float("nan")
+    z = float(norm.ppf(0.5 + confidence / 2.0))
+    keys = list(dict.fromkeys(draws.tolist()))
+    groups = [d[draws == k] for k in keys]
+    within = [(g.size - 1, float(g.var(ddof=1))) for g in groups if g.size > 1]
+    dof = sum(n for n, _ in within)
+    if len(keys) < 2:
+        var_seed = float(d.var(ddof=1)) if d.size > 1 else float("nan")
+        var_param, share = 0.0, float("nan")
+    else:
+        var_seed = sum(n * v for n, v in within) / dof if dof else float("nan")
+        means = np.array([g.mean() for g in groups])
+        inv_m = float(np.mean([1.0 / g.size for g in groups]))
+        seed_part = var_seed * inv_m if np.isfinite(var_seed) else 0.0
+        var_param = max(float(means.var(ddof=1)) - seed_part, 0.0)
+        share = float(np.mean(np.sign(means) == np.sign(mean))) if mean != 0 else float("nan")
+    sd_seed = math.sqrt(var_seed) if np.isfinite(var_seed) else float("nan")
+    sd_full = math.sqrt(var_param + (var_seed if np.isfinite(var_seed) else 0.0))
+    return {"draws": len(keys), "sd_param": math.sqrt(var_param), "sd_seed": sd_seed,
+            "full_low": mean - z * sd_full, "full_high": mean + z * sd_full,
+            "seed_low": mean - z * sd_seed, "seed_high": mean + z * sd_seed,
+            "same_sign_share": share}

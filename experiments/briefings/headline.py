@@ -26,31 +26,36 @@ KEY_FIGURE = "key_figure.png"
 class HeadlineSettings:
     """Sizes of the headline experiment (defaults: what results/headline was made with)."""
 
-    replicates: int = 20
+    replicates: int = 40  # 20 posterior draws x 2 seeds each
     years: int = 20
     n_cadres: int = 1000
-    samples: int = 512  # Sobol base samples over the levers
+    samples: int = 512  # Sobol base samples over the levers' reform ranges and the posterior
     sensitivity_replicates: int = 2
     seed: int = 2026
+    posterior: str = "default"  # the committed headline posterior; "none": defaults
+    seeds_per_draw: int = 2
 
 
 def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(),
                  workers: int | None = None, replace: bool = False, progress: bool = True,
                  argv: list[str] | None = None) -> Path:
     """Run the headline experiment into ``out``; returns the folder."""
+    from ..calibration.posterior import resolve_posterior
     from ..replicates import check_settings, compare_scenarios, prepare_scenarios
     from ..scenario import list_scenarios
-    from ..sensitivity import Plan, build_problem, parse_outputs, run_sensitivity
+    from ..sensitivity import Plan, build_problem, parse_outputs, run_lever_effects, run_sensitivity
     from ..store import provenance, write_json_atomic
 
     # Every setting is checked before anything is run or written.
     check_settings(settings.replicates, settings.years, settings.seed, settings.n_cadres,
                    workers, min_replicates=2)
     policies = prepare_scenarios([s.name for s in list_scenarios()], settings.years)
+    posterior = resolve_posterior(settings.posterior)
     plan = Plan(method="sobol", samples=settings.samples,
-                replicates=settings.sensitivity_replicates, problem=build_problem("levers"),
+                replicates=settings.sensitivity_replicates,
+                problem=build_problem("levers", ranges="reform", posterior=posterior),
                 outputs=parse_outputs(None), years=settings.years, seed=settings.seed,
-                n_cadres=settings.n_cadres)
+                n_cadres=settings.n_cadres, ranges="reform", posterior=posterior)
     out = Path(out)
     if out.exists() and any(out.iterdir()) and not replace:
         raise UserError(f"{out} already holds results; pass --replace to rebuild it, or choose "
@@ -69,7 +74,14 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
         others = [s for s in policies if s.name != "baseline"]
         compare_scenarios("baseline", others, settings.replicates, settings.years, settings.seed,
                           n_cadres=settings.n_cadres, workers=workers, out=comparison,
-                          progress=progress, argv=argv)
+                          progress=progress, argv=argv, posterior=posterior,
+                          seeds_per_draw=settings.seeds_per_draw)
+    levers = staging / "lever_effects"
+    if not (levers / "manifest.json").exists():
+        run_lever_effects(levers, settings.replicates, settings.years, settings.seed,
+                          posterior=posterior, seeds_per_draw=settings.seeds_per_draw,
+                          n_cadres=settings.n_cadres, workers=workers, progress=progress,
+                          argv=argv)
     sensitivity = staging / "sensitivity"
     if not (sensitivity / "manifest.json").exists():
         run_sensitivity(plan, sensitivity, workers=workers, progress=progress, argv=argv)
@@ -79,7 +91,9 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
         "kind": "headline", "settings": asdict(settings), "started": started,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "wall_seconds": round(time.perf_counter() - t0, 1), "findings": findings,
-        "parts": ["policy_comparison", "sensitivity"], "provenance": provenance(argv),
+        "parts": ["policy_comparison", "lever_effects", "sensitivity"],
+        "posterior": posterior.describe() if posterior is not None else None,
+        "provenance": provenance(argv),
     })
     _swap_into_place(staging, out)
     return out

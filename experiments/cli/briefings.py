@@ -31,8 +31,11 @@ from .base import cli, command_line
               help="Stored sensitivity analysis for the sensitivity notebook "
                    "(default: results/headline/sensitivity).")
 @click.option("--show-code", is_flag=True, help="Keep the code cells in the HTML pages.")
+@click.option("--posterior", default=None, metavar="DIR|default|none",
+              help="Calibrated posterior for a comparison the policy briefing computes itself "
+                   "(default: the committed headline posterior).")
 def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | None,
-               sweep_dir: str | None, show_code: bool) -> None:
+               sweep_dir: str | None, show_code: bool, posterior: str | None) -> None:
     """Execute the briefing notebooks and write one HTML page per notebook into --out.
 
     Nothing is written unless every notebook runs; a failing notebook is reported in one line
@@ -45,6 +48,13 @@ def report_cmd(quick: bool, out: str, only: tuple[str, ...], results_dir: str | 
         extra["02_policy_briefing"] = {"results_dir": str(Path(results_dir).resolve())}
     if sweep_dir is not None:
         extra["03_sensitivity"] = {"sweep_dir": str(Path(sweep_dir).resolve())}
+    if posterior is not None:
+        from ..calibration.posterior import NO_POSTERIOR, resolve_posterior
+
+        resolve_posterior(posterior)  # a bad folder fails here, in one line, before any notebook
+        spec = posterior if posterior.lower() in (*NO_POSTERIOR, "default") \
+            else str(Path(posterior).resolve())
+        extra.setdefault("02_policy_briefing", {})["posterior"] = spec
     start = time.perf_counter()
     written = build_report(Path(out), quick=quick, names=only or None, show_code=show_code,
                            parameters=extra, progress=lambda line: click.echo(line, err=True))
@@ -80,11 +90,16 @@ def strip_cmd(paths: tuple[str, ...]) -> None:
 @click.option("--workers", "-w", type=int, default=None,
               help="Local worker processes [default: one per CPU].")
 @click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
-def headline_cmd(out, replace, replicates, samples, years, n_cadres, seed, workers, quiet):
+@click.option("--posterior", default=HeadlineSettings.posterior, show_default=True,
+              metavar="DIR|default|none",
+              help="Calibrated posterior every answer draws from ('none': uncertainties at their "
+                   "defaults).")
+def headline_cmd(out, replace, replicates, samples, years, n_cadres, seed, workers, quiet,
+                 posterior):
     """Run the headline experiment: every library policy against the baseline, and which levers
     drive genuine innovation (Sobol)."""
     settings = HeadlineSettings(replicates=replicates, years=years, n_cadres=n_cadres,
-                                samples=samples, seed=seed)
+                                samples=samples, seed=seed, posterior=posterior)
     folder = run_headline(out, settings, workers=workers, replace=replace, progress=not quiet,
                           argv=command_line())
     click.echo((folder / "findings.md").read_text())

@@ -47,6 +47,14 @@ def _common_options(replicates_default: int):
                          help="Results folder [default: results/<name>/]; must not exist or be "
                               "empty."),
             click.option("--quiet", "-q", is_flag=True, help="No progress bar."),
+            click.option("--posterior", "posterior", default="default", show_default=True,
+                         metavar="DIR|default|none",
+                         help="Draw each replicate's behavioural parameters from this calibrated "
+                              "ensemble (default: the committed headline posterior, when there "
+                              "is one); 'none' keeps every uncertainty at its default."),
+            click.option("--seeds-per-draw", type=int, default=2, show_default=True,
+                         help="Replicates (seeds) sharing one posterior draw, so that parameter "
+                              "uncertainty can be told from seed noise."),
         ]
         for opt in reversed(opts):
             f = opt(f)
@@ -66,6 +74,15 @@ def _print_effects(effects) -> None:
                    f"{r.narrowing:>8.2f}x")
     click.echo(f"pairing (common random numbers) narrows the intervals by a median factor of "
                f"{overall_narrowing(effects):.2f} compared with independent seeds")
+    if "full_low" in effects and effects["draws"].max() > 1:
+        click.echo(f"\nover {int(effects['draws'].max())} posterior draws: 95% range of the effect "
+                   "with parameter uncertainty and seed noise (full), with seed noise alone, and "
+                   "the share of draws with the same sign (robust at 90% or more)")
+        for r in effects.itertuples():
+            click.echo(f"{r.scenario:<{width}}  {r.output:<24} full [{r.full_low:>+10.4g}, "
+                       f"{r.full_high:>+10.4g}]  seeds [{r.seed_low:>+10.4g}, "
+                       f"{r.seed_high:>+10.4g}]  same sign {100 * r.same_sign_share:3.0f}%"
+                       f"{'  robust' if r.robust else ''}")
 
 
 def _print_stats(stats) -> None:
@@ -99,7 +116,8 @@ def _resume_note(target: Path):
 @cli.command("run")
 @click.argument("scenarios", nargs=-1)
 @_common_options(replicates_default=1)
-def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, quiet) -> None:
+def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, quiet, posterior,
+            seeds_per_draw) -> None:
     """Run SCENARIOS (library names or .toml paths; default: baseline) x replicates.
 
     Writes per-replicate time series (timeseries.parquet), summary tables, figures of genuine
@@ -114,7 +132,8 @@ def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, qu
     with _resume_note(target):
         res = run_experiment("run", scen, replicates, years, seed, n_cadres=n_cadres,
                              workers=workers, out=target, progress=not quiet,
-                             overrides=overrides, argv=command_line())
+                             overrides=overrides, argv=command_line(), posterior=posterior,
+                             seeds_per_draw=seeds_per_draw)
     stats = res.stats[res.stats["output"].isin(
         ["innovation_rate", "symbolic_rate", "barrier_afraid", "barrier_unwilling",
          "barrier_unaccustomed", "barrier_unable", "mean_stress"])]
@@ -128,7 +147,7 @@ def run_cmd(scenarios, replicates, years, seed, n_cadres, sets, workers, out, qu
 @click.argument("scenarios", nargs=-1, required=True)
 @_common_options(replicates_default=20)
 def compare_cmd(baseline, scenarios, replicates, years, seed, n_cadres, sets, workers, out,
-                quiet) -> None:
+                quiet, posterior, seeds_per_draw) -> None:
     """Paired comparison of SCENARIOS against BASELINE with common random numbers.
 
     Writes effects.csv (mean paired difference per output with its 95% interval, and the interval
@@ -143,7 +162,8 @@ def compare_cmd(baseline, scenarios, replicates, years, seed, n_cadres, sets, wo
     with _resume_note(target):
         res = run_experiment("compare", scen, replicates, years, seed, n_cadres=n_cadres,
                              workers=workers, out=target, progress=not quiet,
-                             overrides=overrides, argv=command_line())
+                             overrides=overrides, argv=command_line(), posterior=posterior,
+                             seeds_per_draw=seeds_per_draw)
     _print_effects(res.effects)
     click.echo(f"results: {res.out}/ ({len(res.summary)} runs, "
                f"{res.manifest['wall_time_s']:.1f} s)")

@@ -28,6 +28,14 @@ from .sweeps import add_engine_options
 @click.option("--seed", type=int, default=0, show_default=True,
               help="Root seed of the sample and of every run.")
 @click.option("--second-order", is_flag=True, help="Also compute Sobol second-order indices.")
+@click.option("--ranges", type=click.Choice(["declared", "reform"]), default="declared",
+              show_default=True,
+              help="Sample levers over their full declared ranges, or over their reform ranges "
+                   "(what a county could plausibly reach within a few years).")
+@click.option("--posterior", "posterior_spec", default="none", show_default=True,
+              metavar="DIR|default|none",
+              help="Draw the behavioural uncertainties from a calibrated posterior as one input "
+                   "(its share: what we do not know about behaviour).")
 @click.option("--out", "out", default=None,
               help="New results folder (default results/sensitivity-<method>-<params>).")
 @click.option("--dry-run", is_flag=True,
@@ -35,20 +43,23 @@ from .sweeps import add_engine_options
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @add_engine_options
 def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, years, cadres, seed,
-                    second_order, out, dry_run, quiet, **engine):
+                    second_order, ranges, posterior_spec, out, dry_run, quiet, **engine):
     """Which levers and mechanisms drive innovation, in which direction, and how sure we are.
 
     Runs a seeded SALib design (R replicates per row) through the sweep engine, then writes
     indices.csv (per parameter and per mechanism, with intervals and directions),
     diagnostics.csv (seed noise, convergence), figures, summary.md and manifest.json.
     """
+    from ..calibration.posterior import resolve_posterior
     from ..sensitivity import Plan, build_problem, estimate_cost, format_cost, parse_outputs
 
     if samples is None:
         samples = 128 if method == "sobol" else 20
+    posterior = resolve_posterior(posterior_spec)
     plan = Plan(method=method, samples=samples, replicates=replicates,
-                problem=build_problem(params_spec), outputs=parse_outputs(outputs_spec),
-                years=years, seed=seed, second_order=second_order, n_cadres=cadres)
+                problem=build_problem(params_spec, ranges=ranges, posterior=posterior),
+                outputs=parse_outputs(outputs_spec), years=years, seed=seed,
+                second_order=second_order, n_cadres=cadres, ranges=ranges, posterior=posterior)
     if dry_run:
         cost = estimate_cost(plan, workers=engine.get("workers"))
         click.echo(format_cost(plan, cost))

@@ -13,12 +13,18 @@ interval. Sample sizes scale with the square of that ratio.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
 
-from ..stats import CONFIDENCE, narrowing_ratio, paired_ci, welch_halfwidth
+from ..stats import CONFIDENCE, narrowing_ratio, paired_ci, variance_split, welch_halfwidth
+
+#: Share of posterior draws in which an effect keeps its sign for it to be called robust.
+ROBUST_SHARE = 0.9
+#: Fewer posterior draws than this cannot support the word "robust" (robust is left empty).
+MIN_DRAWS = 10
 
 #: Outputs a comparison reports by default: genuine innovation, its success, symbolic innovation,
 #: the four barriers, stress, promotion of innovators and value delivered.
@@ -38,6 +44,15 @@ def effects_table(summary: pd.DataFrame, baseline: str, outputs: Sequence[str] =
     n, baseline_mean, scenario_mean, mean_diff, sd_diff, ci_low, ci_high, ci_halfwidth,
     ci_halfwidth_unpaired, narrowing (unpaired / paired half-width), relative_diff (mean_diff /
     baseline_mean) and p_value (paired t-test).
+
+    Over a posterior (``summary`` has a ``draw`` column: the parameter draw of each replicate,
+    shared by every scenario), the spread of the effect is split into parameter uncertainty and
+    seed noise (``experiments.stats.variance_split``): columns draws, sd_param, sd_seed,
+    full_low/full_high (95% interval of the effect with parameter uncertainty and seed noise),
+    seed_low/seed_high (seed noise alone), same_sign_share (share of draws whose effect has the
+    sign of the mean) and robust (that share is at least ROBUST_SHARE; empty with fewer than
+    MIN_DRAWS draws). ci_low/ci_high stay the
+    interval of the mean effect. Without a ``draw`` column every replicate counts as one draw.
     """
     from scipy.stats import ttest_rel
 
@@ -51,6 +66,8 @@ def effects_table(summary: pd.DataFrame, baseline: str, outputs: Sequence[str] =
             continue
         grp = summary[summary["scenario"] == name].set_index("replicate").sort_index()
         common = base.index.intersection(grp.index)
+        draws = (base.loc[common, "draw"].to_numpy() if "draw" in base.columns
+                 else np.zeros(len(common)))
         for out in outputs:
             a = grp.loc[common, out].to_numpy(float)
             b = base.loc[common, out].to_numpy(float)
@@ -59,8 +76,12 @@ def effects_table(summary: pd.DataFrame, baseline: str, outputs: Sequence[str] =
             if ci["sd_diff"] == 0 or len(common) < 2:
                 p = 1.0 if ci["mean_diff"] == 0 else (0.0 if len(common) > 1 else float("nan"))
             else:
-                p = float(ttest_rel(a, b).pvalue)
+                with warnings.catch_warnings():  # near-identical pairs: scipy warns, p is fine
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    p = float(ttest_rel(a, b).pvalue)
             bmean = float(b.mean())
+            split = variance_split(a - b, draws, confidence)
+            share = split["same_sign_share"]
             rows.append({
                 "scenario": name, "output": out, "baseline": baseline, "n": ci["n"],
                 "baseline_mean": bmean, "scenario_mean": float(a.mean()),
@@ -70,6 +91,9 @@ def effects_table(summary: pd.DataFrame, baseline: str, outputs: Sequence[str] =
                 "narrowing": narrowing_ratio(unpaired, ci["ci_halfwidth"]),
                 "relative_diff": ci["mean_diff"] / bmean if bmean != 0 else float("nan"),
                 "p_value": p,
+                **split,
+                "robust": (bool(share >= ROBUST_SHARE)
+                           if np.isfinite(share) and split["draws"] >= MIN_DRAWS else None),
             })
     return pd.DataFrame(rows)
 

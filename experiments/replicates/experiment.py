@@ -34,7 +34,7 @@ from ..store import (
 from .effects import KEY_OUTPUTS, effects_table
 from .figures import write_experiment_figures
 from .runs import SEED_RULE, Task, execute, replicate_seed
-from .settings import check_settings, prepare_scenarios
+from .settings import check_posterior, check_settings, prepare_scenarios, replicate_params
 from .tables import scenario_stats, summary_table, timeseries_table
 
 
@@ -54,12 +54,22 @@ def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: i
                    seed: int, n_cadres: int = 1000, workers: int | None = None,
                    out: str | os.PathLike | None = None, progress: bool = True,
                    overrides: dict | None = None, outputs: Sequence[str] | None = None,
-                   argv: list[str] | None = None) -> ExperimentResult:
+                   argv: list[str] | None = None, posterior=None,
+                   seeds_per_draw: int = 2) -> ExperimentResult:
     """Run scenarios x replicates (``kind`` "run") or a paired comparison against the first
     scenario (``kind`` "compare"), and write the results folder when ``out`` is given.
 
+    ``posterior`` (a calibration folder, a ``Posterior``, ``"default"`` for the committed headline
+    posterior, or None for every uncertainty at its default): replicate r runs the parameter set
+    of posterior draw ``r // seeds_per_draw`` on seed r, in every scenario alike, so effects carry
+    parameter uncertainty and it can be told from seed noise (see ``effects.effects_table``).
+
     Everything is validated before the first run: a bad input raises UserError and writes nothing.
     """
+    from ..calibration.posterior import resolve_posterior
+
+    posterior = resolve_posterior(posterior)
+    check_posterior(posterior, seeds_per_draw)
     if kind not in ("run", "compare"):
         raise ValueError(f"kind must be 'run' or 'compare', got {kind!r}")
     n_steps = check_settings(replicates, years, seed, n_cadres, workers,
@@ -75,12 +85,18 @@ def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: i
         raise UserError(f"unknown output '{unknown[0]}'; outputs: {', '.join(OUTPUTS)}")
     full = {s.name: s.full_params() for s in scen}
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
-    tasks = [Task(s.name, r, seeds[r], full[s.name], s.policy_schedule, n_steps, n_cadres)
+    drawn = {(s.name, r): replicate_params(posterior, r, seed, seeds_per_draw, set(s.params))
+             for s in scen for r in range(replicates)}
+    tasks = [Task(s.name, r, seeds[r], {**full[s.name], **drawn[s.name, r][0]},
+                  s.policy_schedule, n_steps, n_cadres)
              for s in scen for r in range(replicates)]
+    draw_of = {r: drawn[scen[0].name, r][1] for r in range(replicates)}
     settings = {"kind": kind, "replicates": replicates, "years": years, "n_steps": n_steps,
                 "seed": seed, "n_cadres": n_cadres, "outputs": outputs,
                 "baseline": names[0] if kind == "compare" else None,
-                "set_overrides": dict(overrides or {})}
+                "set_overrides": dict(overrides or {}),
+                "posterior": posterior.describe() if posterior is not None else None,
+                "seeds_per_draw": seeds_per_draw if posterior is not None else None}
     scen_records = [{**s.to_dict(), "full_params": full[s.name]} for s in scen]
     plan = {"settings": settings, "scenarios": scen_records, "seeds": seeds}
 
@@ -92,12 +108,15 @@ def run_experiment(kind: str, scenarios: Sequence[Scenario | str], replicates: i
         "provenance": prov,
         "settings": settings,
         "scenarios": scen_records,
-        "seeds": {"root_seed": seed, "rule": SEED_RULE, "replicates": seeds},
+        "seeds": {"root_seed": seed, "rule": SEED_RULE, "replicates": seeds,
+                  "posterior_draws": ("Posterior.draw_for(replicate // seeds_per_draw, root_seed)"
+                                      if posterior is not None else None)},
     }
 
     def compute(pieces: Path | None) -> ExperimentResult:
         records = execute(tasks, workers=workers, progress=progress, pieces=pieces)
         summary = summary_table(records, names)
+        summary.insert(2, "draw", summary["replicate"].map(draw_of).astype(int))
         res = ExperimentResult(summary=summary, timeseries=timeseries_table(records, names),
                                stats=scenario_stats(summary, outputs))
         if kind == "compare":
@@ -144,7 +163,8 @@ def write_results(folder: Path, res: ExperimentResult, kind: str, prov: dict) ->
 
 def run_scenarios(scenarios, replicates: int, years: float, seed: int, n_cadres: int = 1000,
                   workers: int | None = None, out=None, progress: bool = True,
-                  overrides: dict | None = None, argv: list[str] | None = None) -> pd.DataFrame:
+                  overrides: dict | None = None, argv: list[str] | None = None,
+                  posterior=None, seeds_per_draw: int = 2) -> pd.DataFrame:
     """Run each scenario (names, paths or :class:`Scenario`) on ``replicates`` paired seeds.
 
     Returns the summary table (one row per scenario x replicate: seed, wall time, each output's
@@ -153,14 +173,15 @@ def run_scenarios(scenarios, replicates: int, years: float, seed: int, n_cadres:
     """
     return run_experiment("run", list(scenarios), replicates, years, seed, n_cadres=n_cadres,
                           workers=workers, out=out, progress=progress, overrides=overrides,
-                          argv=argv).summary
+                          argv=argv, posterior=posterior, seeds_per_draw=seeds_per_draw).summary
 
 
 def compare_scenarios(baseline, scenarios, replicates: int, years: float, seed: int,
                       n_cadres: int = 1000, workers: int | None = None, out=None,
                       progress: bool = True, overrides: dict | None = None,
                       outputs: Sequence[str] | None = None,
-                      argv: list[str] | None = None) -> pd.DataFrame:
+                      argv: list[str] | None = None, posterior=None,
+                      seeds_per_draw: int = 2) -> pd.DataFrame:
     """Paired comparison of ``scenarios`` against ``baseline`` (names, paths or Scenarios).
 
     Every replicate of every scenario runs on the same seed. Returns the effects table (see
@@ -171,7 +192,8 @@ def compare_scenarios(baseline, scenarios, replicates: int, years: float, seed: 
         scenarios = [scenarios]
     res = run_experiment("compare", [baseline, *scenarios], replicates, years, seed,
                          n_cadres=n_cadres, workers=workers, out=out, progress=progress,
-                         overrides=overrides, outputs=outputs, argv=argv)
+                         overrides=overrides, outputs=outputs, argv=argv, posterior=posterior,
+                         seeds_per_draw=seeds_per_draw)
     return res.effects
 
 
@@ -184,11 +206,29 @@ def reproduce(manifest: dict, out=None, workers: int | None = None,
     """
     try:
         settings = manifest["settings"]
-        scen = [Scenario.from_dict({**s, "params": s["full_params"]})
-                for s in manifest["scenarios"]]
         kind = settings["kind"]
+        posterior = _recorded_posterior(settings.get("posterior"))
+        drawn = set(posterior.names) if posterior is not None else set()
+        # Values the posterior supplied are drawn again, not frozen as explicit settings.
+        scen = [Scenario.from_dict({**s, "params": {
+            k: v for k, v in s["full_params"].items() if k in s.get("params", {})
+            or k not in drawn}}) for s in manifest["scenarios"]]
     except (KeyError, TypeError) as exc:
         raise UserError(f"manifest lacks {exc}; it cannot be rerun") from None
     return run_experiment(kind, scen, settings["replicates"], settings["years"], settings["seed"],
                           n_cadres=settings["n_cadres"], workers=workers, out=out,
-                          progress=progress, outputs=settings.get("outputs"))
+                          progress=progress, outputs=settings.get("outputs"), posterior=posterior,
+                          seeds_per_draw=settings.get("seeds_per_draw") or 2)
+
+
+def _recorded_posterior(record: dict | None):
+    """The posterior an experiment recorded, checked to be the same file (by its hash)."""
+    if not record:
+        return None
+    from ..calibration.posterior import load_posterior
+
+    posterior = load_posterior(record["path"])
+    if posterior.sha256 != record.get("sha256"):
+        raise UserError(f"the posterior at {record['path']} has changed since the experiment "
+                        "ran (its hash differs); restore it to reproduce")
+    return posterior

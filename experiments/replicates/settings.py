@@ -60,3 +60,26 @@ def default_out_name(kind: str, names: Sequence[str]) -> str:
         tail = "-".join(rest) if len(rest) <= 2 else f"{rest[0]}-and-{len(rest) - 1}-more"
         return f"compare-{names[0]}-vs-{tail}"
     return "-".join(names) if len(names) <= 3 else f"{names[0]}-and-{len(names) - 1}-more"
+
+
+def check_posterior(posterior, seeds_per_draw) -> None:
+    """Validate the posterior settings of an experiment (``posterior``: a Posterior or None)."""
+    if (isinstance(seeds_per_draw, bool) or not isinstance(seeds_per_draw, int | np.integer)
+            or seeds_per_draw < 1):
+        raise UserError(f"--seeds-per-draw must be a whole number >= 1, got {seeds_per_draw!r}")
+
+
+def replicate_params(posterior, replicate: int, root_seed: int, seeds_per_draw: int,
+                     explicit: set) -> tuple[dict, int]:
+    """The posterior's parameter set for ``replicate`` and its draw number.
+
+    Replicates come in groups of ``seeds_per_draw`` that share one posterior draw (a nested
+    design: k draws x m seeds), so that parameter uncertainty and seed noise can be told apart;
+    every scenario's replicate r shares the draw as it shares the seed. Parameters the scenario
+    or ``--set`` gives explicitly are not replaced. Without a posterior: ``({}, 0)``.
+    """
+    if posterior is None:
+        return {}, 0
+    draw = replicate // seeds_per_draw
+    values = posterior.draw_for(draw, root_seed)
+    return {k: v for k, v in values.items() if k not in explicit}, draw

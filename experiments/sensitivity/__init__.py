@@ -11,7 +11,9 @@ The modules, in the order the data flows (SALib's way: one method per module beh
 * ``analysis.py``  -- indices, intervals, seed noise, convergence (pure: knows no model);
 * ``direction.py`` -- which way an effect goes (SRC, Morris mu, mechanisms from their members);
 * ``figures.py``   -- index bars, Morris mu*-sigma, the mechanism chart;
-* ``report.py``    -- ``indices.csv``, ``diagnostics.csv`` and the plain-language ``summary.md``.
+* ``report.py``    -- ``indices.csv``, ``diagnostics.csv`` and the plain-language ``summary.md``;
+* ``levers.py``    -- effect sizes beside the shares: each lever's reform against today's
+  regime, paired, over the posterior (:func:`run_lever_effects`).
 
 Public names: those of ``__all__`` (the same as the former ``experiments/sensitivity.py``, plus
 the design and analysis entry points).
@@ -22,6 +24,7 @@ from __future__ import annotations
 from .analysis import NUM_RESAMPLES, Analysis, OutputAnalysis, analyse
 from .cost import estimate_cost, format_cost
 from .design import Design, Problem, check_samples, make_design
+from .levers import reform_scenarios, run_lever_effects
 from .plan import DEFAULT_OUTPUTS, PARAM_SETS, Plan, build_problem, parse_outputs
 from .report import duration
 from .run import outputs_matrix, run_sensitivity
@@ -29,5 +32,6 @@ from .run import outputs_matrix, run_sensitivity
 __all__ = [
     "DEFAULT_OUTPUTS", "NUM_RESAMPLES", "PARAM_SETS", "Analysis", "Design", "OutputAnalysis",
     "Plan", "Problem", "analyse", "build_problem", "check_samples", "duration", "estimate_cost",
-    "format_cost", "make_design", "outputs_matrix", "parse_outputs", "run_sensitivity",
+    "format_cost", "make_design", "outputs_matrix", "parse_outputs", "reform_scenarios",
+    "run_lever_effects", "run_sensitivity",
 ]

@@ -28,7 +28,7 @@ def estimate_cost(plan: Plan, workers: int | None = None, timing_runs: int = 4) 
 
     def one_row(row: int, n_steps: int) -> float:
         # The very function a sweep worker runs, on one row and one replicate.
-        task = {"chunk": 0, "key": "dry-run", "row0": row, "samples": design.X[row:row + 1],
+        task = {"chunk": 0, "key": "dry-run", "row0": row, "samples": sweep.samples[row:row + 1],
                 "param_names": list(sweep.param_names), "base_params": sweep.base_params,
                 "replicates": 1, "root_seed": plan.seed, "n_steps": n_steps,
                 "n_cadres": plan.n_cadres, "outputs": list(plan.outputs)}

@@ -19,14 +19,27 @@ DEFAULT_OUTPUTS = ("innovation_rate", "symbolic_rate", "success_rate", "mean_str
                    "cumulative_value", "barrier_afraid", "barrier_unwilling",
                    "barrier_unaccustomed", "barrier_unable")
 PARAM_SETS = ("levers", "uncertainties", "all")
+RANGES = ("declared", "reform")
+#: The one input that stands for the whole posterior ensemble in a Sobol design: a uniform number
+#: picking a parameter set by the weighted inverse CDF (Posterior.index_of), so every calibrated
+#: and prior-drawn uncertainty moves together as one group.
+POSTERIOR_INPUT = "posterior_draw"
+POSTERIOR_GROUP = "posterior"
 
 
-def build_problem(spec: str | list[str]) -> Problem:
+def build_problem(spec: str | list[str], ranges: str = "declared",
+                  posterior=None) -> Problem:
     """The SALib problem for ``levers``, ``uncertainties``, ``all`` or comma-separated names.
 
-    Bounds come from the parameter declaration; groups are the mechanisms (M1-M17). Structure
-    parameters (the size and shape of the county) are never swept.
+    Bounds come from the parameter declaration: each parameter's full declared range, or with
+    ``ranges="reform"`` each lever's reform range (what a county could plausibly reach within a
+    few years). Groups are the mechanisms (M1-M17). With a ``posterior``, one more input,
+    POSTERIOR_INPUT in [0, 1), draws a parameter set from the ensemble (group POSTERIOR_GROUP),
+    and the uncertainties it holds may not be swept separately. Structure parameters (the size
+    and shape of the county) are never swept.
     """
+    if ranges not in RANGES:
+        raise UserError(f"--ranges must be one of {', '.join(RANGES)}, got '{ranges}'")
     if isinstance(spec, str):
         spec = spec.strip()
         if spec == "levers":
@@ -40,6 +53,9 @@ def build_problem(spec: str | list[str]) -> Problem:
     else:
         chosen = list(spec)
     for name in chosen:
+        if name == POSTERIOR_INPUT:
+            raise UserError(f"'{POSTERIOR_INPUT}' is added by --posterior; do not name it in "
+                            "--params")
         if name not in PARAMETERS_BY_NAME:
             import difflib
 
@@ -52,13 +68,23 @@ def build_problem(spec: str | list[str]) -> Problem:
                             "sensitivity sweeps keep fixed; choose levers or uncertainties")
     if len(set(chosen)) != len(chosen):
         raise UserError(f"--params names a parameter twice: {', '.join(chosen)}")
-    if len(chosen) < 2:
+    if posterior is not None:
+        both = [n for n in chosen if n in posterior.names]
+        if both:
+            raise UserError(f"'{both[0]}' is drawn from the posterior; leave it out of --params "
+                            "(the posterior moves every uncertainty it holds as one group)")
+    if len(chosen) + (posterior is not None) < 2:
         raise UserError(f"--params gives {len(chosen)} parameter(s); a sensitivity analysis "
                         "needs at least two")
     order = {p.name: i for i, p in enumerate(PARAMETERS)}  # declaration order, stable output
     ps = [PARAMETERS_BY_NAME[n] for n in sorted(chosen, key=order.__getitem__)]
-    return Problem(tuple(p.name for p in ps), tuple((p.low, p.high) for p in ps),
-                   tuple(p.integer for p in ps), tuple(p.mechanism for p in ps))
+    bounds = [p.reform_range if ranges == "reform" else (p.low, p.high) for p in ps]
+    extra = [(POSTERIOR_INPUT, (0.0, 1.0), False, POSTERIOR_GROUP)] if posterior is not None \
+        else []
+    return Problem(tuple(p.name for p in ps) + tuple(e[0] for e in extra),
+                   tuple(tuple(b) for b in bounds) + tuple(e[1] for e in extra),
+                   tuple(p.integer for p in ps) + tuple(e[2] for e in extra),
+                   tuple(p.mechanism for p in ps) + tuple(e[3] for e in extra))
 
 
 def parse_outputs(spec: str | list[str] | None) -> list[str]:
@@ -87,6 +113,8 @@ class Plan:
     seed: int
     second_order: bool = False
     n_cadres: int = 1000
+    ranges: str = "declared"   # recorded: how the problem's bounds were chosen
+    posterior: object = None   # a Posterior drawn as one input (POSTERIOR_INPUT), or None
 
     def __post_init__(self):
         check_samples(self.method, self.samples)
@@ -110,10 +138,19 @@ class Plan:
         return make_design(self.problem, self.method, self.samples, self.seed, self.second_order)
 
     def sweep_design(self, design: Design):
-        """The sweep that runs ``design`` (every other parameter at its default)."""
-        swept = set(self.problem.names)
+        """The sweep that runs ``design`` (every other parameter at its default; with a posterior
+        the POSTERIOR_INPUT column becomes the values of the parameter set it picks)."""
+        import numpy as np
+
+        names, X = list(self.problem.names), np.asarray(design.X, dtype=float)
+        if self.posterior is not None:
+            j = names.index(POSTERIOR_INPUT)
+            picked = self.posterior.params.to_numpy(dtype=float)[self.posterior.index_of(X[:, j])]
+            X = np.hstack([np.delete(X, j, axis=1), picked])
+            names = names[:j] + names[j + 1:] + list(self.posterior.names)
+        swept = set(names)
         base = {k: v for k, v in validate().items() if k not in swept}
-        return SweepDesign(param_names=list(self.problem.names), samples=design.X,
+        return SweepDesign(param_names=names, samples=X,
                            base_params=base, replicates=self.replicates, n_steps=self.n_steps,
                            n_cadres=self.n_cadres, root_seed=self.seed, outputs=self.outputs,
                            meta={"kind": "sensitivity", **self.to_dict()})
@@ -122,4 +159,6 @@ class Plan:
         return {"method": self.method, "samples": self.samples, "replicates": self.replicates,
                 "problem": self.problem.to_dict(), "outputs": list(self.outputs),
                 "years": self.years, "n_steps": self.n_steps, "seed": self.seed,
-                "second_order": self.second_order, "n_cadres": self.n_cadres}
+                "second_order": self.second_order, "n_cadres": self.n_cadres,
+                "ranges": self.ranges, "posterior": (self.posterior.describe()
+                                                     if self.posterior is not None else None)}

@@ -55,6 +55,26 @@ def run_sensitivity(plan: Plan, out: str | os.PathLike, engine: str = "local",
         return None
 
 
+def reading_note(plan: Plan) -> str:
+    """What the ranges were, and why a share of variance is not the size of an effect."""
+    ranges = ("each lever over its **reform range** (what a county could plausibly reach within a "
+              "few years; `cadresim params` and model/parameters.py give each range and its "
+              "reason)" if plan.ranges == "reform" else
+              "each parameter over its **full declared range**, corners no county will see "
+              "included")
+    post = ("; the behavioural uncertainties were drawn from the calibrated posterior as **one "
+            f"input** (`posterior_draw`, group `posterior`: {plan.posterior.describe()['sets']} "
+            "parameter sets), so its share is how much of the variation is what we do not know "
+            "about behaviour rather than policy" if plan.posterior is not None else
+            "; every other parameter, behavioural uncertainties included, stayed at its default")
+    return ("\n## How to read these shares\n\n"
+            f"The sample varied {ranges}{post}. **A share of variance depends on the ranges "
+            "sampled and is not the size of an effect**: widen a lever's range and its share "
+            "grows; a lever with a small share can still change innovation a lot when moved. "
+            "For the size of each lever's plausible reform, with intervals over the posterior, "
+            "see the lever effect sizes (`lever_effects.md`) beside this analysis.\n")
+
+
 class _ShardDone(Exception):
     """Raised inside the staging folder to stop after one shard without finishing the folder."""
 
@@ -86,6 +106,8 @@ def _run(plan, out, engine, workers, progress, argv, engine_options) -> Analysis
         write_tables(stage, plan, design, analysis)
         write_figures(stage, plan, analysis, prov)
         write_summary(stage, plan, design, analysis, info)
+        store.atomic_write_text(Path(stage) / "summary.md", (Path(stage) / "summary.md")
+                                .read_text() + reading_note(plan))
         store.write_manifest(stage, {
             "kind": "sensitivity", "provenance": prov, "command_line": prov["command_line"],
             "plan": plan.to_dict(), "mechanisms": {g: MECHANISMS.get(g, g)

@@ -16,8 +16,7 @@ import numpy as np
 import pandas as pd
 
 from ..errors import UserError
-from ..runner import run_model
-from .design import SweepDesign, row_params, run_seed
+from .design import SweepDesign, row_params, run_function, run_seed
 
 
 def parse_shard(text: str | tuple | None) -> tuple[int, int] | None:
@@ -55,7 +54,7 @@ def chunk_task(design: SweepDesign, plan: dict, chunk: int, key: str) -> dict:
             "param_names": list(design.param_names), "base_params": dict(design.base_params),
             "replicates": int(design.replicates), "root_seed": int(design.root_seed),
             "n_steps": int(design.n_steps), "n_cadres": int(design.n_cadres),
-            "outputs": design.output_names()}
+            "outputs": design.output_names(), "run": design.run}
 
 
 def chunk_runs(design: SweepDesign, plan: dict, chunk: int) -> int:
@@ -73,6 +72,7 @@ def run_chunk(task: dict) -> dict:
     """
     started = time.perf_counter()
     outputs = task["outputs"]
+    run_model = run_function(task.get("run", ""))
     records = []
     for offset, values in enumerate(task["samples"]):
         row = task["row0"] + offset

@@ -49,6 +49,9 @@ class SweepDesign:
     root_seed: int = 0
     outputs: list[str] | None = None   # summary outputs to keep (default all model.OUTPUTS)
     meta: dict = field(default_factory=dict)  # free metadata saved with the design
+    #: "module:function" run in place of ``runner.run_model`` (same signature and result), for
+    #: analyses that need statistics beyond the model's outputs; "" runs ``run_model``.
+    run: str = ""
 
     @property
     def n_rows(self) -> int:
@@ -88,10 +91,11 @@ class SweepDesign:
                     or (high is not None and value > high)):
                 limit = f"in [{low}, {high}]" if high else f">= {low}"
                 raise UserError(f"{label} must be a whole number {limit}, got {value!r}")
-        unknown = [o for o in self.output_names() if o not in OUTPUTS]
+        known = run_outputs(self.run)
+        unknown = [o for o in self.output_names() if o not in known]
         if unknown or not self.output_names():
             raise UserError(f"unknown output(s) {unknown or '(none given)'}; valid outputs: "
-                            f"{', '.join(OUTPUTS)}")
+                            f"{', '.join(known)}")
 
     def spec(self) -> dict:
         """Everything that decides the results, as plain JSON data (samples by hash)."""
@@ -103,12 +107,40 @@ class SweepDesign:
             "n_cadres": int(self.n_cadres), "root_seed": int(self.root_seed),
             "outputs": self.output_names(), "n_rows": int(samples.shape[0]),
             "samples_sha256": hashlib.sha256(samples.tobytes()).hexdigest(),
+            # Only when set, so that the fingerprints of every earlier sweep stay as they were.
+            **({"run": self.run} if self.run else {}),
         }
 
     def fingerprint(self) -> str:
         """A hash of :meth:`spec`: two designs with the same fingerprint give the same results."""
         blob = json.dumps(self.spec(), sort_keys=True).encode()
         return hashlib.sha256(blob).hexdigest()
+
+
+def run_function(run: str):
+    """The per-run function a design names (``"module:function"``), or ``runner.run_model``."""
+    if not run:
+        from ..runner import run_model
+
+        return run_model
+    import importlib
+
+    module, _, name = run.partition(":")
+    try:
+        return getattr(importlib.import_module(module), name)
+    except (ImportError, AttributeError, ValueError):
+        raise UserError(f"the sweep's run function '{run}' cannot be imported; use the cadresim "
+                        "version that started the sweep") from None
+
+
+def run_outputs(run: str) -> dict:
+    """The outputs a run function returns: the model's, or its module's ``OUTPUTS``."""
+    if not run:
+        return OUTPUTS
+    import importlib
+
+    run_function(run)  # a clear message when it cannot be imported
+    return importlib.import_module(run.partition(":")[0]).OUTPUTS
 
 
 def run_seed(root_seed: int, row: int, replicate: int) -> int:
@@ -177,7 +209,8 @@ def load_design(out_dir: str | Path) -> SweepDesign:
     design = SweepDesign(param_names=doc["param_names"], samples=samples,
                          base_params=doc["base_params"], replicates=doc["replicates"],
                          n_steps=doc["n_steps"], n_cadres=doc["n_cadres"],
-                         root_seed=doc["root_seed"], outputs=doc["outputs"], meta=doc["meta"])
+                         root_seed=doc["root_seed"], outputs=doc["outputs"], meta=doc["meta"],
+                         run=doc.get("run", ""))
     if design.fingerprint() != doc["fingerprint"]:
         raise UserError(f"{out_dir}/{SAMPLES_FILE} does not match {DESIGN_FILE} "
                         "(edited or damaged); start the sweep again in a new directory")
