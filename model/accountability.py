@@ -53,9 +53,12 @@ SHAM_MEMORY = 0.85
 #: Memory of a cadre's recent genuine attempts per quarter (about a year); steady attempts
 #: every quarter give 1 / (1 - RECENT_MEMORY) = 4.
 RECENT_MEMORY = 0.75
-#: Uniform draws per cadre and quarter: investigation, qualification, application, routine
-#: irregularity, later exposure.
-N_DRAWS = 5
+#: Row of each uniform draw per cadre and quarter in ``u_acc``, by name: investigation of a
+#: failure, its qualification and the application of the rules (M3), a routine irregularity,
+#: later exposure of a sham record.
+DRAW = namedtuple("Draw", ("investigation", "qualification", "application", "routine",
+                           "exposure"))(*range(5))
+N_DRAWS = len(DRAW)
 
 
 @kernel
@@ -165,13 +168,13 @@ def _resolve_kernel(action, p_inc, p_bold, preparation, peer_share, u_success, u
                 failed = True
                 outcome = FAIL_UNNOTICED
                 factor[i] = scrutiny(q.social_risk, q.lone_exposure, size, peer_share[i])
-                investigated = u_acc[0, i] < investigation_chance(
+                investigated = u_acc[DRAW.investigation, i] < investigation_chance(
                     log_miss, q.social_risk, q.lone_exposure, size, peer_share[i])
                 if investigated:
                     # Two halves of M3 (excuse_chance): the rules cover the case, and are applied.
-                    qualified = u_acc[1, i] < qualify_chance(q.fault_tolerance, size,
-                                                             preparation[i])
-                    excused = qualified and u_acc[2, i] < q.tolerance_credibility
+                    qualified = u_acc[DRAW.qualification, i] < qualify_chance(
+                        q.fault_tolerance, size, preparation[i])
+                    excused = qualified and u_acc[DRAW.application, i] < q.tolerance_credibility
                     punished = not excused
                     outcome = EXCUSED if excused else SANCTIONED
         elif a == SYMBOLIC:
@@ -180,15 +183,15 @@ def _resolve_kernel(action, p_inc, p_bold, preparation, peer_share, u_success, u
             outcome = SYM_DETECTED if detected else SYM_CREDITED
         # Claims passed earlier may come to light now (before this quarter's claim is added).
         if active[i] and sham_record[i] > 0.0:
-            if u_acc[4, i] < late_exposure_chance(q.late_exposure, q.verification_accuracy,
-                                                  sham_record[i]):
+            if u_acc[DRAW.exposure, i] < late_exposure_chance(
+                    q.late_exposure, q.verification_accuracy, sham_record[i]):
                 exposed = True
                 record[i] = max(record[i] - SYMBOLIC_CLAIM * sham_record[i], 0.0)
                 sham_record[i] = 0.0
                 if outcome == NONE:
                     outcome = SYM_EXPOSED
         sanctioned = punished or detected or exposed or (
-            not attempted and u_acc[3, i] < routine_fault and active[i])
+            not attempted and u_acc[DRAW.routine, i] < routine_fault and active[i])
         if sanctioned:
             demerit_until[i] = year + q.demerit_years
             n_sanctions[i] += 1

@@ -39,15 +39,3 @@ def conformity_pressure(strength, share, threshold):
     above it."""
     return strength * min(share - threshold, 0.0)
 
-
-def pressure(pop, share: np.ndarray, p) -> np.ndarray:
-    """``conformity_pressure`` of every cadre."""
-    out = np.empty(pop.n)
-    _pressure_kernel(share, pop.conformity_threshold, p.conformity_strength, out)
-    return out
-
-
-@kernel
-def _pressure_kernel(share, threshold, strength, out):
-    for i in range(share.size):
-        out[i] = conformity_pressure(strength, share[i], threshold[i])

@@ -27,13 +27,13 @@ honor_reward               rate * honor_reward * size of successes (per year, pe
 from __future__ import annotations
 
 from .parameters import PARAMETERS, PARAMETERS_BY_NAME
+from .training import REFERENCE_CLASS, method_factor
 
 #: Share of a trainee-day's cost that is the day of work lost (400 of 700 yuan); the rest is
 #: teaching, board and lodging, which rise with quality and fall with class size.
 LOST_DAY_SHARE = 4.0 / 7.0
 #: Today's routine load: relief below it costs (the declared default of ``workload``).
 WORKLOAD_REFERENCE = PARAMETERS_BY_NAME["workload"].default
-REFERENCE_CLASS = 30.0
 
 _RATE = {p.name: p.cost_rate for p in PARAMETERS if p.kind == "lever"}
 #: Levers whose cost is paid per successful innovation (the rest per cadre and year).
@@ -42,7 +42,7 @@ PER_SUCCESS = ("material_reward", "honor_reward")
 
 def trainee_day_cost(p) -> float:
     """Yuan per trainee-day of an innovation course."""
-    teaching = (0.5 + p.training_quality) * REFERENCE_CLASS / p.training_class_size
+    teaching = method_factor(p.training_quality) * REFERENCE_CLASS / p.training_class_size
     return _RATE["training_coverage"] * (LOST_DAY_SHARE + (1.0 - LOST_DAY_SHARE) * teaching)
 
 
@@ -68,7 +68,14 @@ def success_costs(p, size_per_cadre_year: float) -> dict[str, float]:
     return {name: _RATE[name] * getattr(p, name) * size_per_cadre_year for name in PER_SUCCESS}
 
 
-def policy_cost(p, size_per_cadre_year: float) -> float:
-    """Total budget cost of the policy in force, yuan per cadre per year."""
-    return (sum(level_costs(p).values())
-            + sum(success_costs(p, size_per_cadre_year).values()))
+def level_cost(p) -> float:
+    """Yuan per cadre per year of the levers whose cost follows their level, summed."""
+    return sum(level_costs(p).values())
+
+
+def policy_cost(p, size_per_cadre_year: float, level: float | None = None) -> float:
+    """Total budget cost of the policy in force, yuan per cadre per year (``level``:
+    ``level_cost(p)`` when the caller keeps it, as it changes only with the policy)."""
+    if level is None:
+        level = level_cost(p)
+    return level + sum(success_costs(p, size_per_cadre_year).values())

@@ -59,13 +59,18 @@ from .population import (
     SYMBOLIC,
     SYMBOLIC_CLAIM,
     SYMBOLIC_TIME,
+    effective_skill,
 )
 
 #: Chance of success of an attempt with no preparation, relative to a fully prepared one.
 UNPREPARED = 0.5
 #: How much ambition lightens the effort of innovating: a cadre of ambition a feels
-#: ``1 + ENGAGEMENT * (0.5 - a)`` times the declared effort cost (ambition 0.5 feels it as is).
+#: ``1 + ENGAGEMENT * (NEUTRAL_AMBITION - a)`` times the declared effort cost.
 ENGAGEMENT = 1.0
+NEUTRAL_AMBITION = 0.5  # the ambition that feels the effort cost as declared
+#: A cadre of risk aversion r weighs a sanction ``loss_aversion * (RISK_WEIGHT_BASE + r)``:
+#: from half to one and a half times loss aversion across the risk-aversion scale.
+RISK_WEIGHT_BASE = 0.5
 #: Shapley weights of a coalition of k other barriers (k = 0..3) among four: k!(3-k)!/4!.
 SHAPLEY_WEIGHT = (0.25, 1.0 / 12.0, 1.0 / 12.0, 0.25)
 _POPCOUNT = (0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4)
@@ -97,13 +102,13 @@ def success_chances(skill, preparation, slope, difficulty, bold_factor):
 @kernel
 def effort_felt(effort_cost, ambition):
     """Effort cost of a full-size innovation as a cadre of this ambition feels it."""
-    return effort_cost * (1.0 + ENGAGEMENT * (0.5 - ambition))
+    return effort_cost * (1.0 + ENGAGEMENT * (NEUTRAL_AMBITION - ambition))
 
 
 @kernel
 def sanction_weight(loss_aversion, risk_aversion):
     """How heavily a cadre weighs a possible sanction: loss aversion times its risk aversion."""
-    return loss_aversion * (0.5 + risk_aversion)
+    return loss_aversion * (RISK_WEIGHT_BASE + risk_aversion)
 
 
 def _shapley_matrix() -> np.ndarray:
@@ -198,7 +203,7 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
     phi = np.empty(N_BARRIERS)
     for i in range(skill.size):
         prep = preparation[i]
-        skill_i = min(skill[i] + boost[i], 1.0)
+        skill_i = effective_skill(skill[i], boost[i])
         p_inc, p_bold = success_chances(skill_i, prep, q.success_slope, d_inc, bold_factor)
         reward = reward_of(q.material_reward, honour, ambition[i])
         payoff = reward + career[i] + motivation[i]

@@ -4,7 +4,8 @@ vacant staff posts, and rotation of cadres between units.
 * Everybody ages a quarter a step; at ``retirement_age`` a cadre retires.
 * Each year a cadre leaves with chance ``exit_rate * (1 + EXIT_STRESS * stress)``.
 * Vacant staff posts are filled by recruits aged 22-30 with fresh traits; a recruit takes on the
-  mean beliefs of its new unit (socialisation, March 1991).
+  mean beliefs of its new unit (socialisation, March 1991) -- of the county where nobody serves in
+  the unit, and the priors where nobody serves at all.
 * Each year a share ``rotation_rate`` of cadres below county rank swap units with others of their
   rank; a rotated cadre keeps a tie to its former head (cross-unit ties for M4).
 """
@@ -17,10 +18,12 @@ from .calendar import QUARTER
 from .jit import kernel
 from .organisation import COUNTY, STAFF, occupancy
 from .population import (
+    HEAD_TIE,
     N_TRAIT_DRAWS,
     NO_BARRIER,
     RECRUIT_AGE,
     RECRUIT_AGE_SPAN,
+    ROUTINE_START,
     draw_traits,
 )
 
@@ -73,6 +76,8 @@ def recruit(pop, org, p, z: np.ndarray, u: np.ndarray, year: float) -> np.ndarra
         _enter_kernel(rows, units[: rows.size], u, year, org.n_units, pop.active, pop.unit,
                       pop.rank, pop.age, pop.tenure, pop.service,
                       (pop.perceived_tolerance, pop.perceived_risk, pop.perceived_detection),
+                      np.array([p.prior_tolerance_belief, p.prior_risk_belief,
+                                p.prior_detection_belief]),
                       pop.routine_performance, pop.demerit_until, pop.ties, pop.barrier,
                       (pop.training_boost, pop.propensity, pop.stress, pop.innovation_record,
                        pop.attempts_year, pop.recent_innovation, pop.sham_record, pop.score),
@@ -84,8 +89,8 @@ def recruit(pop, org, p, z: np.ndarray, u: np.ndarray, year: float) -> np.ndarra
 
 @kernel
 def _enter_kernel(rows, units, u, year, n_units, active, unit, rank, age, tenure, service,
-                  beliefs, routine, demerit_until, ties, barrier, zero_floats, zero_counts,
-                  zero_codes):
+                  beliefs, priors, routine, demerit_until, ties, barrier, zero_floats,
+                  zero_counts, zero_codes):
     """A recruit's starting state; the ``zero_*`` columns start at 0 (memories, stress,
     counters; last action routine, no outcome yet)."""
     # Socialisation: a recruit takes on the mean beliefs of its unit's serving cadres.
@@ -95,6 +100,14 @@ def _enter_kernel(rows, units, u, year, n_units, active, unit, rank, age, tenure
             n_unit[unit[i]] += 1.0
             for b in range(len(beliefs)):
                 mean[b, unit[i]] += beliefs[b][i]
+    # A unit nobody serves in has no mean: its recruits take the county's (or the priors).
+    serving, county = n_unit.sum(), mean.sum(axis=1)
+    for v in range(n_units + 1):
+        for b in range(len(beliefs)):
+            if n_unit[v] > 0.0:
+                mean[b, v] /= n_unit[v]
+            else:
+                mean[b, v] = county[b] / serving if serving > 0.0 else priors[b]
     n = active.size
     for k in range(rows.size):
         i, home = rows[k], units[k]
@@ -102,8 +115,8 @@ def _enter_kernel(rows, units, u, year, n_units, active, unit, rank, age, tenure
         age[i] = RECRUIT_AGE + RECRUIT_AGE_SPAN * u[0, i]
         tenure[i] = service[i] = 0.0
         for b in range(len(beliefs)):
-            beliefs[b][i] = mean[b, home] / max(n_unit[home], 1.0)
-        routine[i] = 0.5
+            beliefs[b][i] = mean[b, home]
+        routine[i] = ROUTINE_START
         demerit_until[i] = year
         for t in range(ties.shape[1]):  # random acquaintances anywhere in the county
             ties[i, t] = int(u[1, i] * n * (t + 1)) % n
@@ -137,5 +150,5 @@ def _rotate_kernel(active, rank, unit, ties, u_move, keys, leaders, rate, moved)
             i, head = movers[k], leaders[old[k]]
             unit[i] = shuffled[k]
             if head >= 0 and head != i:  # a tie to the former head; a rotated head keeps none
-                ties[i, 0] = head
+                ties[i, HEAD_TIE] = head
             moved[i] = shuffled[k] != old[k]

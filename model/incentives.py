@@ -32,6 +32,7 @@ from __future__ import annotations
 import numpy as np
 
 from .jit import kernel
+from .population import clip
 
 #: Years over which a cadre weighs its chances of promotion and the cost of a demerit.
 CAREER_HORIZON = 5.0
@@ -62,7 +63,7 @@ def reward_of(material, honour, ambition):
 def tournament_margin(odds):
     """How much appraisal credit can change the outcome of a promotion contest with yearly
     ``odds`` of winning (0 for a contest nobody or everybody wins, 1 for an even one)."""
-    q = 1.0 - (1.0 - min(max(odds, 0.0), 1.0)) ** CAREER_HORIZON
+    q = 1.0 - (1.0 - clip(odds, 0.0, 1.0)) ** CAREER_HORIZON
     return 4.0 * q * (1.0 - q)
 
 

@@ -6,7 +6,7 @@ subordinates' innovation with their own innovation", while others, to protect th
 "suppress the innovation of subordinates")::
 
     stance = clip(STANCE_OWN * min(recent_innovation / RECENT_FULL, 1)
-                  + STANCE_RISK * (0.5 - risk_aversion)
+                  + STANCE_RISK * (NEUTRAL_RISK - risk_aversion)
                   - STANCE_GUARD * insecure, -1, 1)
 
 where ``insecure`` is 1 for a leader whose own post is threatened -- an active demerit or a last
@@ -26,23 +26,24 @@ from .population import clip
 
 STANCE_OWN = 1.0  # pull of a leader's own recent innovation
 RECENT_FULL = 2.0  # recent attempts (discounted) that count as a fully innovating leader
-STANCE_RISK = 2.0  # a leader of average risk aversion is neutral; the range spans -1..1
+STANCE_RISK = 2.0  # a leader of risk aversion NEUTRAL_RISK is neutral; the range spans -1..1
+NEUTRAL_RISK = 0.5  # the middle of the risk-aversion scale
 STANCE_GUARD = 0.5  # push towards suppression of a leader whose post is threatened
 
 
 @kernel
-def stance(recent_innovation, risk_aversion, insecure):
-    """M9: the stance of one leader, in [-1, 1]."""
-    own = min(recent_innovation / RECENT_FULL, 1.0)
-    return clip(STANCE_OWN * own + STANCE_RISK * (0.5 - risk_aversion)
-                - STANCE_GUARD * insecure, -1.0, 1.0)
+def insecure(demerit_until, score, year):
+    """1.0 when a leader's post is threatened (an active demerit, or a last appraisal score below
+    zero: roughly the lower half of its rank), else 0.0."""
+    return 1.0 if (demerit_until > year or score < 0.0) else 0.0
 
 
 @kernel
-def insecure(demerit_until, score, year):
-    """1.0 when a leader's post is threatened (an active demerit or a last appraisal in the
-    lower half of its rank), else 0.0."""
-    return 1.0 if (demerit_until > year or score < 0.0) else 0.0
+def stance(recent_innovation, risk_aversion, demerit_until, score, year):
+    """M9: the stance of one leader in ``year``, in [-1, 1], from its record and traits."""
+    own = min(recent_innovation / RECENT_FULL, 1.0)
+    return clip(STANCE_OWN * own + STANCE_RISK * (NEUTRAL_RISK - risk_aversion)
+                - STANCE_GUARD * insecure(demerit_until, score, year), -1.0, 1.0)
 
 
 def leader_rows(pop, n_units: int) -> np.ndarray:
@@ -51,21 +52,6 @@ def leader_rows(pop, n_units: int) -> np.ndarray:
     heads = np.flatnonzero(pop.active & (pop.rank == HEAD))
     rows[pop.unit[heads]] = heads
     return rows
-
-
-def stances(pop, year: float) -> np.ndarray:
-    """The stance every cadre would take as a leader (used for heads and county leaders)."""
-    out = np.empty(pop.n)
-    _own_stance_kernel(pop.recent_innovation, pop.risk_aversion, pop.demerit_until, pop.score,
-                       year, out)
-    return out
-
-
-@kernel
-def _own_stance_kernel(recent_innovation, risk_aversion, demerit_until, score, year, out):
-    for i in range(out.size):
-        out[i] = stance(recent_innovation[i], risk_aversion[i],
-                        insecure(demerit_until[i], score[i], year))
 
 
 def subordinate_stance(pop, leaders: np.ndarray, county_unit: int, year: float) -> np.ndarray:
@@ -83,8 +69,8 @@ def _stance_kernel(active, rank, unit, recent_innovation, risk_aversion, demerit
     total, count = 0.0, 0
     for i in range(active.size):
         if active[i] and rank[i] == COUNTY:
-            total += stance(recent_innovation[i], risk_aversion[i],
-                            insecure(demerit_until[i], score[i], year))
+            total += stance(recent_innovation[i], risk_aversion[i], demerit_until[i], score[i],
+                            year)
             count += 1
     county_stance = total / count if count else 0.0
     unit_stance = np.zeros(leaders.size)
@@ -92,7 +78,7 @@ def _stance_kernel(active, rank, unit, recent_innovation, risk_aversion, demerit
         head = leaders[u]
         if head >= 0:
             unit_stance[u] = stance(recent_innovation[head], risk_aversion[head],
-                                    insecure(demerit_until[head], score[head], year))
+                                    demerit_until[head], score[head], year)
     unit_stance[county_unit] = county_stance
     for i in range(active.size):
         seen[i] = county_stance if rank[i] >= HEAD else unit_stance[unit[i]]

@@ -50,7 +50,7 @@ from .calendar import QUARTER, QUARTERS_PER_YEAR, is_year_end
 from .jit import kernel
 from .organisation import build_organisation
 from .parameters import ParameterError, record, validate
-from .population import BOLD, COLUMNS, INCREMENTAL, clip, populate
+from .population import BOLD, COLUMNS, HEAD_TIE, INCREMENTAL, N_TIES, clip, populate
 from .rng import fresh_seed, make_streams
 from .schedule import PolicySchedule, parse_schedule
 
@@ -194,8 +194,8 @@ class CadreModel(mesa.Model):
         n_active = max(int(np.count_nonzero(self.population.active)), 1)
         size_per_cadre_year = value * QUARTERS_PER_YEAR / n_active
         if self._level_cost is None:  # levels change only with the schedule
-            self._level_cost = sum(costs.level_costs(self.p).values())
-        cost = self._level_cost + sum(costs.success_costs(self.p, size_per_cadre_year).values())
+            self._level_cost = costs.level_cost(self.p)
+        cost = costs.policy_cost(self.p, size_per_cadre_year, self._level_cost)
         return {"stance": ctx.stance, "year": year, "age_limit": self.p.promotion_age_limit,
                 "cumulative_value": self.cumulative_value, "honour_value": self.honour_value,
                 "policy_cost": cost, **self.year_stats}
@@ -236,7 +236,9 @@ class CadreModel(mesa.Model):
         social_learning.reinforce(pop, ev.success, ev.sanctioned_innovator, p)
 
         u_train = rng["training"].random((2, n))
-        training.train(pop, p, u_train[0], u_train[1], tie_slot=1 + self.steps % 3)
+        # Classmates take turns in the tie slots other than the former head's.
+        training.train(pop, p, u_train[0], u_train[1],
+                       tie_slot=HEAD_TIE + 1 + self.steps % (N_TIES - 1))
         training.practise(pop, p, ev.attempted, ev.success,
                           training.transfer_support(p, ctx.stance), self.n_units)
 

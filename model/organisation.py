@@ -18,6 +18,11 @@ from .parameters import ParameterError
 STAFF, DEPUTY, HEAD, COUNTY = 0, 1, 2, 3
 RANK_NAMES = ("staff", "deputy", "head", "county leader")
 N_RANKS = 4
+MIN_UNITS, MIN_COUNTY_POSTS = 2, 1  # the smallest county: two units and one county leader
+#: Relative routine load of a unit: uniform in this range, plus TOWNSHIP_LOAD for townships,
+#: which carry more routine work than county departments (essay 003).
+UNIT_LOAD_RANGE = (0.9, 1.05)
+TOWNSHIP_LOAD = 0.05
 
 
 @dataclass(frozen=True)
@@ -52,9 +57,9 @@ class Organisation:
 
 def build_organisation(n_cadres: int, p, rng: np.random.Generator) -> Organisation:
     """Lay out units and posts for ``n_cadres`` cadres from the structure parameters."""
-    n_units = max(2, round(n_cadres / p.unit_size))
+    n_units = max(MIN_UNITS, round(n_cadres / p.unit_size))
     n_town = min(n_units, round(p.township_share * n_units))
-    n_county = max(1, round(p.county_leader_ratio * n_units))
+    n_county = max(MIN_COUNTY_POSTS, round(p.county_leader_ratio * n_units))
     deputies = int(p.deputies_per_unit)
     staff_total = n_cadres - n_county - n_units * (1 + deputies)
     if staff_total < n_units:
@@ -69,9 +74,8 @@ def build_organisation(n_cadres: int, p, rng: np.random.Generator) -> Organisati
     cap[:n_units, DEPUTY] = deputies
     cap[:n_units, HEAD] = 1
     cap[n_units, COUNTY] = n_county
-    # Townships carry more routine load than county departments (essay 003); units differ a bit.
-    load = rng.uniform(0.9, 1.05, size=n_units + 1)
-    load[:n_town] += 0.05
+    load = rng.uniform(*UNIT_LOAD_RANGE, size=n_units + 1)
+    load[:n_town] += TOWNSHIP_LOAD
     return Organisation(n_units=n_units, n_townships=n_town, capacity=cap, unit_load=load)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 
 from .decision import ROW as TERM
 from .jit import kernel
-from .leaders import insecure, stance
+from .leaders import stance
 from .population import BARRIER_NAMES, HEAD, INCREMENTAL, SYMBOLIC
 
 #: Stress above which a cadre counts as burned out (half of full stress).
@@ -165,8 +165,8 @@ def _count_kernel(active, rank, age, barrier, terms, skill, risk_aversion, ambit
             stats[STAT.ceilinged] += age[i] >= age_limit
             if rank[i] == HEAD:
                 stats[STAT.heads] += 1.0
-                own = stance(recent_innovation[i], risk_aversion[i],
-                             insecure(demerit_until[i], score[i], year))
+                own = stance(recent_innovation[i], risk_aversion[i], demerit_until[i], score[i],
+                             year)
                 stats[STAT.stimulating] += own > 0.0
         stats[STAT.mean_skill] += skill[i]
         stats[STAT.mean_risk_aversion] += risk_aversion[i]

@@ -7,8 +7,11 @@ Every mechanism reads and writes these arrays in passes over all cadres (compile
 
 from __future__ import annotations
 
+from collections import namedtuple
+
 import numpy as np
 
+from .calendar import QUARTER
 from .jit import kernel
 from .organisation import COUNTY, DEPUTY, HEAD, N_RANKS, STAFF, Organisation
 
@@ -33,6 +36,7 @@ BARRIER_NAMES = ("afraid", "unwilling", "unaccustomed", "unable")
 NO_BARRIER = -1
 
 N_TIES = 4  # cross-unit acquaintances per cadre (rotation, training classmates)
+HEAD_TIE = 0  # the slot of the tie to a former head (rotation); classmates take the others
 
 #: name -> (dtype, meaning). Every column is a per-agent attribute of CadreAgent.
 COLUMNS: dict[str, tuple[type, str]] = {
@@ -83,8 +87,10 @@ class Population:
         self.ties = np.zeros((n, N_TIES), dtype=np.int64)
 
     def skill_effective(self) -> np.ndarray:
-        """Skill in use: consolidated skill plus training gains not yet faded, capped at 1."""
-        return np.minimum(self.skill + self.training_boost, 1.0)
+        """Skill in use (``effective_skill``) of every row."""
+        out = np.empty(self.n)
+        _effective_kernel(self.skill, self.training_boost, out)
+        return out
 
 
 #: Spreads of traits whose spread is not a research question here (design constants).
@@ -93,10 +99,17 @@ COMPETENCE_SD = 0.1  # routine competence differs between cadres about as much a
 TRAIT_LO, TRAIT_HI = 0.01, 0.99  # traits on a 0-1 scale never reach the ends
 MOTIVATION_MAX = 2.0
 BELIEF_SD = 0.1  # spread of initial beliefs around their priors
+#: Routine performance of a new cadre (recruits; the mean at the start, spread ROUTINE_START_SD).
+ROUTINE_START, ROUTINE_START_SD = 0.5, 0.15
+MAX_START_TENURE = 8.0  # years in rank at the start are drawn up to this (or the service)
 #: Lowest age of each rank at the start (older cadres hold higher ranks); recruits' ages.
 START_AGE = (22.0, 28.0, 32.0, 38.0)
 RECRUIT_AGE, RECRUIT_AGE_SPAN = 22.0, 8.0
-N_TRAIT_DRAWS = 7  # standard normals per cadre for its traits (see draw_traits)
+#: Row of each trait's standard normal draw in ``draw_traits``'s block, by name.
+TRAIT_DRAW = namedtuple("TraitDraw", ("risk_aversion", "ambition", "skill",
+                                      "conformity_threshold", "motivation", "post_load",
+                                      "competence"))(*range(7))
+N_TRAIT_DRAWS = len(TRAIT_DRAW)
 
 
 def draw_traits(pop: Population, rows: np.ndarray, p, z: np.ndarray) -> None:
@@ -117,18 +130,33 @@ def clip(x, lo, hi):
 
 
 @kernel
+def effective_skill(skill, boost):
+    """Skill in use: consolidated skill plus training gains not yet faded, capped at 1."""
+    return min(skill + boost, 1.0)
+
+
+@kernel
+def _effective_kernel(skill, boost, out):
+    for i in range(skill.size):
+        out[i] = effective_skill(skill[i], boost[i])
+
+
+@kernel
 def _traits_kernel(rows, z, risk_mean, risk_sd, ambition_mean, skill_mean, skill_sd,
                    threshold_mean, motivation_mean, load_sd, risk_aversion, ambition, skill,
                    threshold, motivation, post_load, competence):
+    d = TRAIT_DRAW
     for i in rows:
-        risk_aversion[i] = clip(risk_mean + risk_sd * z[0, i], TRAIT_LO, TRAIT_HI)
-        ambition[i] = clip(ambition_mean + AMBITION_SD * z[1, i], TRAIT_LO, TRAIT_HI)
-        skill[i] = clip(skill_mean + skill_sd * z[2, i], TRAIT_LO, TRAIT_HI)
-        threshold[i] = clip(threshold_mean + THRESHOLD_SD * z[3, i], TRAIT_LO, TRAIT_HI)
-        motivation[i] = clip(motivation_mean + MOTIVATION_SD * z[4, i], 0.0, MOTIVATION_MAX)
+        risk_aversion[i] = clip(risk_mean + risk_sd * z[d.risk_aversion, i], TRAIT_LO, TRAIT_HI)
+        ambition[i] = clip(ambition_mean + AMBITION_SD * z[d.ambition, i], TRAIT_LO, TRAIT_HI)
+        skill[i] = clip(skill_mean + skill_sd * z[d.skill, i], TRAIT_LO, TRAIT_HI)
+        threshold[i] = clip(threshold_mean + THRESHOLD_SD * z[d.conformity_threshold, i],
+                            TRAIT_LO, TRAIT_HI)
+        motivation[i] = clip(motivation_mean + MOTIVATION_SD * z[d.motivation, i], 0.0,
+                             MOTIVATION_MAX)
         # A post's load is lognormal around its unit's (mean one): a few desks are far busier.
-        post_load[i] = np.exp(load_sd * z[5, i] - 0.5 * load_sd * load_sd)
-        competence[i] = COMPETENCE_SD * z[6, i]
+        post_load[i] = np.exp(load_sd * z[d.post_load, i] - 0.5 * load_sd * load_sd)
+        competence[i] = COMPETENCE_SD * z[d.competence, i]
 
 
 def populate(org: Organisation, p, rng: np.random.Generator) -> Population:
@@ -143,17 +171,18 @@ def populate(org: Organisation, p, rng: np.random.Generator) -> Population:
     pop.active[:] = True
     # Ages rise with rank; nobody starts at or past retirement.
     lo = np.array(START_AGE)[pop.rank]
-    top = p.retirement_age - 0.25
+    top = p.retirement_age - QUARTER
     pop.age[:] = lo + rng.random(n) * (top - lo)
     pop.service[:] = pop.age - RECRUIT_AGE
-    pop.tenure[:] = rng.random(n) * np.minimum(pop.service, 8.0)
+    pop.tenure[:] = rng.random(n) * np.minimum(pop.service, MAX_START_TENURE)
     draw_traits(pop, np.arange(n), p, rng.standard_normal((N_TRAIT_DRAWS, n)))
     z = rng.standard_normal((3, n))
     for column, prior, k in ((pop.perceived_tolerance, p.prior_tolerance_belief, 0),
                              (pop.perceived_risk, p.prior_risk_belief, 1),
                              (pop.perceived_detection, p.prior_detection_belief, 2)):
         column[:] = np.clip(prior + BELIEF_SD * z[k], 0.0, 1.0)
-    pop.routine_performance[:] = np.clip(0.5 + 0.15 * rng.standard_normal(n), 0.0, 1.0)
+    pop.routine_performance[:] = np.clip(
+        ROUTINE_START + ROUTINE_START_SD * rng.standard_normal(n), 0.0, 1.0)
     pop.ties[:] = rng.integers(0, n, size=(n, pop.ties.shape[1]))
     pop.barrier[:] = NO_BARRIER
     return pop

@@ -84,7 +84,9 @@ class PolicySchedule:
                 1.0, (year - change.year) / change.phase_in_years
             )
             for name, target in change.values.items():
-                value = start[name] + frac * (target - start[name])
+                # Once phased in, the value is the target itself (start + (target - start)
+                # can miss it by a rounding error: 0.6 -> 0.1 would give 0.09999999999999998).
+                value = target if frac >= 1.0 else start[name] + frac * (target - start[name])
                 if PARAMETERS_BY_NAME[name].integer:
                     value = int(round(value))
                 if getattr(params, name) != value:

@@ -88,15 +88,6 @@ def _evidence_kernel(failed, investigated, qualified, excused, punished, scrutin
             out[EV.detection_cases, j] = 1.0
 
 
-def observed(pop, amounts: np.ndarray, n_units: int, county_visibility: float) -> np.ndarray:
-    """What each cadre sees of per-cadre ``amounts`` (rows summed separately): its unit's total
-    (itself included), its cross-unit ties' and a ``county_visibility`` share of the county's."""
-    amounts = np.atleast_2d(np.asarray(amounts, dtype=np.float64))
-    seen = np.empty_like(amounts)
-    _observe_all_kernel(pop.unit, pop.ties, amounts, n_units, county_visibility, seen)
-    return seen
-
-
 @kernel
 def _tally(unit, amounts, n_units):
     """Unit totals of every row of ``amounts``, county totals, and who has any case."""
@@ -115,7 +106,8 @@ def _tally(unit, amounts, n_units):
 
 @kernel
 def _observe(i, unit, ties, amounts, by_unit, total, has, county_visibility, seen):
-    """Fill ``seen`` (one entry per row) with what cadre ``i`` observes."""
+    """Fill ``seen`` (one entry per row) with what cadre ``i`` observes: its unit's total
+    (itself included), its ties' cases and a ``county_visibility`` share of the county's."""
     for r in range(seen.size):
         seen[r] = by_unit[unit[i], r] + county_visibility * total[r]
     for t in range(ties.shape[1]):
@@ -123,15 +115,6 @@ def _observe(i, unit, ties, amounts, by_unit, total, has, county_visibility, see
         if has[j]:
             for r in range(seen.size):
                 seen[r] += amounts[r, j]
-
-
-@kernel
-def _observe_all_kernel(unit, ties, amounts, n_units, county_visibility, seen):
-    by_unit, total, has = _tally(unit, amounts, n_units)
-    one = np.empty(amounts.shape[0])
-    for i in range(unit.size):
-        _observe(i, unit, ties, amounts, by_unit, total, has, county_visibility, one)
-        seen[:, i] = one
 
 
 def update_beliefs(pop, evidence_rows: np.ndarray, n_units: int, p) -> None:

@@ -19,18 +19,26 @@ import numpy as np
 
 from .calendar import QUARTERS_PER_YEAR
 from .jit import kernel
-from .population import clip
+from .population import clip, effective_skill
 
 CONSOLIDATION = 0.5  # share of the training boost made lasting by one attempt
 REFERENCE_CLASS, REFERENCE_DAYS = 30.0, 7.0  # the course the training_effect refers to
+#: A course of quality 0 still teaches something (lectures): half of one of quality 0.5.
+METHOD_BASE = 0.5
 PEERS_FULL = 3.0  # successful colleagues that give the full peer-learning rate
 STRESS_LEARNING = 0.5  # share of learning lost at full stress
 LEADER_TRANSFER = 0.5  # support for using trained skills from a fully supportive head
 
 
+def method_factor(quality: float) -> float:
+    """How much a course of this method quality teaches (and costs to teach), relative to
+    ``training_effect``'s course of quality 0.5: ``METHOD_BASE + quality``."""
+    return METHOD_BASE + quality
+
+
 def course_gain(p) -> float:
     """Share of the gap to full skill that one course closes."""
-    return (p.training_effect * (0.5 + p.training_quality)
+    return (p.training_effect * method_factor(p.training_quality)
             * np.sqrt(REFERENCE_CLASS / p.training_class_size)
             * np.sqrt(p.training_days / REFERENCE_DAYS))
 
@@ -51,7 +59,7 @@ def _train_kernel(active, skill, boost, ties, u_train, u_class, share, gain, tie
         return
     for i in idx:
         trainees[i] = True
-        boost[i] += gain * (1.0 - min(skill[i] + boost[i], 1.0))
+        boost[i] += gain * (1.0 - effective_skill(skill[i], boost[i]))
     # Classmates: trainees seated in random order; each befriends its neighbour.
     order = idx[np.argsort(u_class[idx], kind="mergesort")]
     for k in range(1, order.size):

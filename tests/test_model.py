@@ -31,9 +31,14 @@ def series(m):
     return m.datacollector.get_model_vars_dataframe()
 
 
-def test_outputs_named_as_in_the_spec():
+def test_outputs_named_as_in_the_spec_described_and_alive():
+    """Every output the specification names exists, has a description, and moves in a
+    three-year run (none is stuck at a constant)."""
+    df = series(run(steps=12, n_cadres=300, demotion_rate=0.05))
     for name in SPEC_OUTPUTS:
-        assert name in OUTPUTS
+        assert name in OUTPUTS and OUTPUTS[name], name
+        assert np.isfinite(df[name]).all(), name
+        assert df[name].iloc[1:].nunique() > 1, f"{name} never changes"
 
 
 def test_data_collected_at_construction_and_every_step():
@@ -119,12 +124,23 @@ def test_disposed_model_frees_its_agents():
 
 
 def test_leavers_keep_their_last_state():
-    m = run(steps=16, n_cadres=300)
+    m = CadreModel(seed=1, n_cadres=300)
+    first = list(m.agents)
+    for _ in range(16):
+        m.step()
     live = {a.unique_id for a in m.agents}
-    assert len(live) == int(m.population.active.sum())
-    assert m.outputs["n_active"] == len(live)
-    # Over four years some cadres retired or left; new agents took their rows.
-    assert max(live) > 300
+    assert len(live) == int(m.population.active.sum()) == m.outputs["n_active"]
+    # Over four years some cadres retired or left; recruits took their rows as new agents.
+    left = [a for a in first if a.unique_id not in live]
+    assert len(left) > 20 and max(live) > 300
+    retired = [a for a in left if a.age >= m.p.retirement_age]
+    assert retired and all(a.row is None for a in left)
+    before = [a.state() for a in left]
+    for _ in range(4):
+        m.step()
+    assert [a.state() for a in left] == before  # their last state, frozen
+    with pytest.raises(RuntimeError, match="has left the county"):
+        left[0].explain()
 
 
 def test_explain_gives_terms_decomposition_and_binding_barrier():
@@ -171,15 +187,20 @@ def test_agent_reporters_give_a_row_per_cadre_and_step():
 
 
 def test_removed_agents_retire_their_cadres_and_the_model_runs_on():
-    m = run(steps=2, n_cadres=200)
-    leaver = next(iter(m.agents))
+    m = run(steps=1, n_cadres=200)
+    leaver = next(a for a in m.agents if a.rank == 0)
     row, skill = leaver.row, leaver.skill
     leaver.remove()
     assert not m.population.active[row] and leaver.skill == skill  # last state kept
-    assert leaver not in m.agents
-    for _ in range(6):  # through a year end: the post is refilled, no KeyError
+    assert leaver not in m.agents and len(m.agents) == int(m.population.active.sum())
+    with pytest.raises(AttributeError, match="has left the county"):
+        leaver.skill = 0.5
+    for _ in range(3):  # to the year end: its staff post is filled again, no KeyError
         m.step()
-    assert m.population.active[row] or m.population.active.sum() == len(m.agents)
+    pop, cap = m.population, m.organisation.capacity
+    occ = occupancy(pop.unit, pop.rank, pop.active, m.n_units)
+    np.testing.assert_array_equal(occ[:, 0], cap[:, 0])  # every staff post filled
+    assert len(m.agents) == int(pop.active.sum())
     m.remove_all_agents()
     assert len(m.agents) == 0 and not m.population.active.any()
     for _ in range(4):

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from experiments.runner import run_model
-from model import CadreModel, decision, training
+from model import CadreModel
 
 SEEDS = range(8)
 STEPS = 40  # ten years
@@ -40,29 +40,47 @@ def test_pattern1_inspection_and_sanctions_lower_genuine_innovation():
     assert lo > 0
 
 
+def top_fifth_share(attempts: np.ndarray) -> float:
+    """Share of all attempts made by the most active fifth of the cadres."""
+    ranked = np.sort(attempts)[::-1]
+    return ranked[: ranked.size // 5].sum() / max(ranked.sum(), 1)
+
+
 @pytest.mark.slow
 def test_pattern2_innovation_is_risk_sensitive_concentrated_and_not_wiped_out():
-    rates, top_shares, risk_gaps = [], [], []
+    """Concentrated among a minority: in a year, fewer than half of the cadres attempt anything;
+    and attempts are concentrated beyond chance -- among the cadres who served all ten years, the
+    most active fifth make a larger share of the attempts than they would if every cadre had the
+    same chance each quarter (the top fifth's share under that null, simulated with binomial
+    attempts of the same mean, stays below its 99th percentile in no seed). Risk-sensitive: the
+    less risk-averse half attempts more. Harsher risk lowers innovation but leaves some in every
+    run."""
+    null_rng = np.random.default_rng(12345)
+    yearly, risk_gaps = [], []
     for s in SEEDS:
         m = CadreModel(seed=s, n_cadres=N)
+        first = {a.unique_id for a in m.agents}
         for _ in range(STEPS):
             m.step()
         df = m.datacollector.get_model_vars_dataframe()
-        rates.append(df["innovation_rate"].iloc[1:].mean())
-        table = m.agent_table()
-        attempts = np.sort(table["n_attempts"].to_numpy())[::-1]
-        top_shares.append(attempts[: len(attempts) // 5].sum() / max(attempts.sum(), 1))
-        risky = table["risk_aversion"] > table["risk_aversion"].median()
-        risk_gaps.append(table.loc[~risky, "n_attempts"].mean() - table.loc[risky,
-                                                                           "n_attempts"].mean())
-    assert np.mean(rates) < 0.5  # a minority innovates
-    assert np.mean(top_shares) > 0.5  # the most active fifth make most attempts
+        yearly.append(df["innovator_share"].iloc[4::4].mean())
+        stayed = [a for a in m.agents if a.unique_id in first]
+        attempts = np.array([a.n_attempts for a in stayed])
+        chance = attempts.sum() / (attempts.size * STEPS)
+        null = [top_fifth_share(null_rng.binomial(STEPS, chance, attempts.size))
+                for _ in range(400)]
+        assert top_fifth_share(attempts) > np.quantile(null, 0.99), s
+        risk = np.array([a.risk_aversion for a in stayed])
+        bold = risk < np.median(risk)
+        risk_gaps.append(attempts[bold].mean() - attempts[~bold].mean())
+    assert np.mean(yearly) < 0.5  # a minority innovates in any year
     gaps = np.array(risk_gaps)
     assert gaps.mean() - 2.365 * gaps.std(ddof=1) / np.sqrt(gaps.size) > 0  # risk-sensitive
     harsh = {"accountability_intensity": 1.0, "sanction_severity": 1.0}
     harsh_rates = outcome(harsh, "innovation_rate")
-    assert harsh_rates.mean() < np.mean(rates)
-    assert np.all(harsh_rates > 0)  # higher risk lowers innovation but does not wipe it out
+    mean, lo, hi = paired_ci(outcome({}, "innovation_rate"), harsh_rates)
+    assert hi < 0, (mean, lo, hi)
+    assert np.all(harsh_rates > 0.01)  # lowered, not wiped out: still 1 in 100 each quarter
 
 
 @pytest.mark.slow
@@ -115,11 +133,3 @@ def test_pattern5_higher_workload_lowers_innovation():
     mean, lo, hi = paired_ci(outcome({"workload": 0.6}, "innovation_rate"),
                              outcome({"workload": 0.95}, "innovation_rate"))
     assert hi < 0, (mean, lo, hi)
-
-
-def test_success_chance_rises_with_skill():
-    p = CadreModel(seed=0, n_cadres=100).p
-    skill = np.linspace(0, 1, 11)
-    chance = decision.success_chance(skill, np.ones(11), 0, p)
-    assert np.all(np.diff(chance) > 0)
-    assert training.course_gain(p) > 0

@@ -1,0 +1,127 @@
+"""model/mesa_adapter.py, the one place that touches Mesa's internals: a cohort of agents
+registered at once must be indistinguishable from agents made one by one with
+``CadreAgent(model, row)`` (ids, ``model.agents``, ``agents_by_type``, removal, counts), a
+retired cohort must leave the registries as ``Agent.remove`` would, a finished model must be
+freed, and another Mesa release line must be refused at import.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import weakref
+
+import mesa
+import numpy as np
+import pytest
+
+from model import CadreAgent, CadreModel, mesa_adapter
+
+ROWS = list(range(10))
+
+
+def bare(seed: int = 1) -> CadreModel:
+    return CadreModel(seed=seed, n_cadres=100, with_agents=False)
+
+
+def registry(model) -> tuple:
+    """Everything a Mesa user can see of a model's agents."""
+    return ([(type(a).__name__, a.unique_id, a.row, a.pos, a.model is model)
+             for a in model.agents],
+            {cls.__name__: [a.unique_id for a in agents]
+             for cls, agents in model.agents_by_type.items()},
+            len(model.agents))
+
+
+@pytest.fixture
+def pair():
+    """Model a with a cohort enrolled at once, model b with the same agents made one by one."""
+    a, b = bare(), bare()
+    cohort = CadreAgent.enrol(a, ROWS)
+    singles = [CadreAgent(b, row) for row in ROWS]
+    return a, cohort, b, singles
+
+
+def test_a_cohort_is_registered_as_agents_made_one_by_one(pair):
+    a, cohort, b, singles = pair
+    assert registry(a) == registry(b)
+    assert [x.unique_id for x in cohort] == [x.unique_id for x in singles] == list(range(1, 11))
+    assert list(a.agents) == cohort and list(a.agents_by_type[CadreAgent]) == cohort
+    assert [x.skill for x in cohort] == [x.skill for x in singles]  # views on the same rows
+    # The model holds its agents: they outlive every outside reference.
+    probe = weakref.ref(cohort[4])
+    del cohort
+    gc.collect()
+    assert probe() is not None and len(a.agents) == 10
+    # Mesa's AgentSet API works the same on both.
+    for m in (a, b):
+        assert len(m.agents.select(lambda x: x.row % 2 == 0)) == 5
+        assert m.agents.agg("row", sum) == sum(ROWS)
+
+
+def test_removal_and_later_agents_match(pair):
+    """Mesa's own deregistration (``Agent.remove``; CadreAgent.remove adds the cadre's leaving,
+    tested in test_model.py) on an enrolled agent and on one made one by one."""
+    a, cohort, b, singles = pair
+    mesa.Agent.remove(cohort[3])
+    mesa.Agent.remove(singles[3])
+    assert registry(a) == registry(b)
+    assert cohort[3] not in a.agents and cohort[3] not in a.agents_by_type[CadreAgent]
+    later_a = CadreAgent.enrol(a, [20, 21])
+    later_b = [CadreAgent(b, 20), CadreAgent(b, 21)]
+    assert [x.unique_id for x in later_a] == [x.unique_id for x in later_b] == [11, 12]
+    assert registry(a) == registry(b) and len(a.agents) == 11
+
+
+def test_a_retired_cohort_leaves_the_registries_as_agent_remove_would(pair):
+    a, cohort, b, singles = pair
+    table = {name: np.zeros(4) for name in ("skill", "row")}
+    CadreAgent.retire(a, cohort[:4], table)
+    for agent in singles[:4]:
+        mesa.Agent.remove(agent)
+    assert registry(a) == registry(b) and len(a.agents) == 6
+    mesa_adapter.retire_cohort(a, cohort[:5])  # already retired ones are skipped
+    assert len(a.agents) == 5 and cohort[4] not in a.agents
+
+
+def test_all_agents_removed_then_the_model_runs_on_with_new_agents():
+    m = CadreModel(seed=2, n_cadres=150)
+    for _ in range(2):
+        m.step()
+    first = max(a.unique_id for a in m.agents)
+    m.remove_all_agents()
+    assert len(m.agents) == 0 and not m.population.active.any()
+    for _ in range(6):  # through a year end: recruits fill the empty staff posts
+        m.step()
+    assert len(m.agents) == int(m.population.active.sum()) > 0
+    assert min(a.unique_id for a in m.agents) > first  # ids never reused
+    assert all(a.row is not None and m.population.active[a.row] for a in m.agents)
+
+
+def test_a_finished_model_is_freed_once_its_ids_are_forgotten():
+    """Mesa's class-level id counter is keyed by model: without ``forget_model`` every finished
+    model (and its agents, through the model) would stay alive."""
+    refs = []
+    for forget in (False, True):
+        m = CadreModel(seed=3, n_cadres=100)
+        m.step()
+        refs.append(weakref.ref(m))
+        m.dispose()
+        if forget:
+            mesa_adapter.forget_model(m)
+        del m
+    gc.collect()
+    kept, freed = refs
+    assert kept() is not None and freed() is None
+    mesa_adapter.forget_model(kept())
+
+
+def test_another_mesa_release_line_is_refused_at_import(monkeypatch):
+    monkeypatch.setattr(mesa, "__version__", "3.4.0")
+    try:
+        with pytest.raises(ImportError, match=r"needs Mesa 3\.3\.x \(found 3\.4\.0\)"):
+            importlib.reload(mesa_adapter)
+    finally:
+        monkeypatch.undo()
+        importlib.reload(mesa_adapter)
+    assert mesa.__version__.startswith(mesa_adapter.SUPPORTED_MESA + ".")
