@@ -318,6 +318,8 @@ class CadreModel(mesa.Model):
         pop.active[row] = False
         self._agent_of_row[row] = None
         self._time_budget = None
+        # A head who leaves leaves its post vacant: its subordinates see no stance (M9).
+        self.leaders = leaders.leader_rows(pop, self.organisation.n_units)
 
     def dispose(self) -> None:
         """Drop every agent of a finished model, so that they are freed at once by reference

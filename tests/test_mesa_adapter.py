@@ -125,3 +125,21 @@ def test_another_mesa_release_line_is_refused_at_import(monkeypatch):
         monkeypatch.undo()
         importlib.reload(mesa_adapter)
     assert mesa.__version__.startswith(mesa_adapter.SUPPORTED_MESA + ".")
+
+
+def test_a_removed_head_leaves_its_post_vacant_for_its_subordinates():
+    """ODD 7.9: staff below a head who leaves see no stance (0) at once, not from the year end."""
+    from model import leaders
+
+    m = CadreModel(seed=3, n_cadres=600)
+    for _ in range(6):
+        m.step()
+    pop = m.population
+    head = next(a for a in m.agents if pop.rank[a.row] == leaders.HEAD)
+    unit = pop.unit[head.row]
+    head.remove()
+    seen = leaders.subordinate_stance(pop, m.leaders, m.organisation.county_unit, m.year)
+    below = pop.active & (pop.unit == unit) & (pop.rank < leaders.HEAD)
+    others = pop.active & (pop.unit != unit) & (pop.rank < leaders.HEAD)
+    assert below.any() and np.all(seen[below] == 0.0)
+    assert np.any(seen[others] != 0.0)
