@@ -35,7 +35,7 @@ SHIMS = {
 LEVELS = {
     "model": 0,
     "experiments.errors": 1, "experiments.runner": 1, "experiments.scenario": 1,
-    "experiments.stats": 1, "experiments.store": 1,
+    "experiments.stats": 1, "experiments.store": 1, "experiments.pool": 1,
     "experiments.replicates": 2, "experiments.sweeps": 2,
     "experiments.briefings": 4,
     "experiments.cli": 5,
