@@ -49,17 +49,21 @@ def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, year
     plan = Plan(method=method, samples=samples, replicates=replicates,
                 problem=build_problem(params_spec), outputs=parse_outputs(outputs_spec),
                 years=years, seed=seed, second_order=second_order, n_cadres=cadres)
-    if dry_run:
-        cost = estimate_cost(plan, workers=engine.get("workers"))
-        click.echo(format_cost(plan, cost))
-        return
     from .. import store
     from ..sensitivity import run_sensitivity
+    from ..sweeps.engines import check_engine_options
 
     if out is None:
         label = params_spec if params_spec in ("levers", "uncertainties", "all") else "custom"
         out = f"results/sensitivity-{method}-{label}"
+    # What the real run would refuse, a dry run refuses too (it writes nothing either way).
+    check_engine_options(engine["engine"], engine.get("workers"), engine.get("scheduler"),
+                         engine.get("cluster"), engine.get("cluster_config"))
     store.check_output_dir(out)
+    if dry_run:
+        cost = estimate_cost(plan, workers=engine.get("workers"))
+        click.echo(format_cost(plan, cost))
+        return
     analysis = run_sensitivity(plan, out, progress=not quiet, argv=command_line(), **engine)
     if analysis is None:  # one shard of a job array finished
         click.echo(f"shard {engine['shard'][0]}/{engine['shard'][1]} done; when every shard is "
