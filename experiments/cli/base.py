@@ -66,9 +66,17 @@ def main(argv: list[str] | None = None) -> None:
     _invocation = ["cadresim", *argv] if argv is not None else list(sys.argv)
     with _stop_signals() as received:
         try:
-            cli.main(args=argv, standalone_mode=False)
+            cli.main(args=argv, prog_name="cadresim", standalone_mode=False)
         except (click.exceptions.Abort, KeyboardInterrupt) as exc:
             _interrupted(exc, received)
+        except click.exceptions.NoArgsIsHelpError as exc:
+            exc.show()
+            sys.exit(exc.exit_code)
+        except click.UsageError as exc:  # a bad option: one line too, with where to look
+            where = exc.ctx.command_path if exc.ctx is not None else "cadresim"
+            click.echo(f"error: {' '.join(exc.format_message().split())} (see `{where} "
+                       "--help`)", err=True)
+            sys.exit(2)
         except click.ClickException as exc:
             exc.show()
             sys.exit(exc.exit_code)

@@ -161,33 +161,39 @@ class Watcher(threading.Thread):
         self.client, self.jobs_cluster, self.kind = client, jobs_cluster, kind
         self.log, self.on_event, self.where = log, on_event, where
         self._halt = threading.Event()
+        self._known: dict[str, list] = {}  # worker address -> keys it was processing
+        self._idle_since: float | None = time.monotonic()
+        self._warned: float | None = None
 
     def stop(self) -> None:
         self._halt.set()
         if self.is_alive() and self is not threading.current_thread():
             self.join(5)
+        self._poll()  # a last look: a worker lost in the final second is reported too
 
     def run(self) -> None:
-        known: dict[str, list] = {}
-        wait = worker_wait_seconds()
-        idle_since, warned = time.monotonic(), None
         while not self._halt.wait(WATCH_SECONDS):
-            try:
-                workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
-                processing = self.client.processing()
-            except Exception:  # the scheduler is busy, closing or briefly unreachable
-                continue
-            for addr in sorted(set(known) - set(workers)):
-                self._lost(addr, known[addr])
-            known = {a: list(processing.get(a, ())) for a in workers}
-            now = time.monotonic()
-            if workers:
-                idle_since, warned = None, None
-            else:
-                idle_since = idle_since or now
-                if now - idle_since >= wait and (warned is None or now - warned >= wait):
-                    warned = now
-                    self._no_workers(now - idle_since)
+            self._poll()
+
+    def _poll(self) -> None:
+        try:
+            workers = self.client.scheduler_info(n_workers=-1).get("workers", {})
+            processing = self.client.processing()
+        except Exception:  # the scheduler is busy, closing or briefly unreachable
+            return
+        for addr in sorted(set(self._known) - set(workers)):
+            self._lost(addr, self._known[addr])
+        self._known = {a: list(processing.get(a, ())) for a in workers}
+        now = time.monotonic()
+        if workers:
+            self._idle_since, self._warned = None, None
+            return
+        self._idle_since = self._idle_since or now
+        wait = worker_wait_seconds()
+        if now - self._idle_since >= wait and (self._warned is None
+                                               or now - self._warned >= wait):
+            self._warned = now
+            self._no_workers(now - self._idle_since)
 
     def _lost(self, addr: str, keys: list) -> None:
         chunks = sorted(c for c in map(chunk_of, keys) if c is not None)

@@ -183,6 +183,9 @@ def _run_locked(design, out_dir, plan, shard, progress, **engine) -> pd.DataFram
     except KeyboardInterrupt:
         done = len(set(mine) & lg.done_chunks(out_dir))
         flag = f" --shard {shard[0]}/{shard[1]}" if shard else ""
+        if not done:
+            raise SweepInterrupted("interrupted before any chunk finished; run the same command "
+                                   "again to start over") from None
         raise SweepInterrupted(
             f"interrupted: {done} of {len(mine)} chunks are done and kept in {out_dir}; resume "
             f"with `cadresim resume {out_dir}{flag}` or by running the same command again"
