@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pandas as pd
+from conftest import CADRESIM, cli_env
 
 from experiments.briefings.headline import findings_sentences
 
-CLI = [sys.executable, "-c", "from experiments.cli import main; main()"]
+CLI = CADRESIM
 
 
 def _effects():
@@ -51,13 +51,15 @@ def test_headline_runs_end_to_end_and_refuses_to_overwrite(tmp_path):
     out = tmp_path / "headline"
     args = ["headline", "--out", str(out), "-r", "2", "-n", "4", "--years", "6",
             "--n-cadres", "150", "-q", "-w", "1"]
-    done = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600,
+                          env=cli_env())
     assert done.returncode == 0, done.stderr
     for name in ("findings.md", "key_figure.png", "manifest.json",
                  "policy_comparison/effects.csv", "sensitivity/indices.csv"):
         assert (out / name).exists(), name
     assert not list(tmp_path.glob(".*partial*"))
-    again = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600)
+    again = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600,
+                          env=cli_env())
     assert again.returncode == 2
     assert "--replace" in again.stderr and "Traceback" not in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
@@ -66,7 +68,7 @@ def test_headline_runs_end_to_end_and_refuses_to_overwrite(tmp_path):
 def test_bad_settings_fail_before_anything_is_run_or_written(tmp_path):
     for bad in (["--samples", "100"], ["-r", "1"], ["--years", "3"], ["--n-cadres", "10"]):
         done = subprocess.run(CLI + ["headline", "--out", str(tmp_path / "h"), "-q", *bad],
-                              capture_output=True, text=True, timeout=120)
+                              capture_output=True, text=True, timeout=120, env=cli_env())
         assert done.returncode == 2, bad
         assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
         assert list(tmp_path.iterdir()) == [], bad  # no results, no staging folder
