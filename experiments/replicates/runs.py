@@ -99,7 +99,9 @@ def _save_record(folder: Path, rec: RunRecord) -> None:
     buf = io.BytesIO()
     np.savez(buf, **{f"series__{k}": v for k, v in rec.series.items()},
              meta=np.array(json.dumps(rec.meta())))
-    atomic_write_bytes(piece_path(folder, rec.task), buf.getvalue())
+    # Not flushed to the disk: a piece damaged by a power cut fails _load_record's checks and
+    # runs again, and a flush per run would cost more than many runs.
+    atomic_write_bytes(piece_path(folder, rec.task), buf.getvalue(), durable=False)
 
 
 def _load_record(folder: Path, task: Task) -> RunRecord | None:

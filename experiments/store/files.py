@@ -90,9 +90,13 @@ def fsync_file(path: str | os.PathLike) -> None:
 
 
 @contextlib.contextmanager
-def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
+def atomic_target(path: str | os.PathLike, durable: bool = True) -> Iterator[Path]:
     """Yield a temporary path beside ``path`` for a writer to fill; on success flush it and move
-    it onto ``path``; on failure remove it (a full disk raises :class:`DiskFull`)."""
+    it onto ``path``; on failure remove it (a full disk raises :class:`DiskFull`).
+
+    ``durable=False`` skips the flushes, for files whose damage after a power cut is detected
+    and costs only a recomputation (a finished run kept for resuming: flushing each would cost
+    more than the run)."""
     path = Path(path)
     try:
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -104,9 +108,11 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
     try:
         os.chmod(tmp, FILE_MODE)
         yield Path(tmp)
-        fsync_file(tmp)
+        if durable:
+            fsync_file(tmp)
         os.replace(tmp, path)
-        fsync_dir(path.parent)
+        if durable:
+            fsync_dir(path.parent)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
@@ -115,9 +121,9 @@ def atomic_target(path: str | os.PathLike) -> Iterator[Path]:
         raise
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> Path:
-    """Write ``data`` to ``path`` atomically and durably."""
-    with atomic_target(path) as tmp, open(tmp, "wb") as fh:
+def atomic_write_bytes(path: str | os.PathLike, data: bytes, durable: bool = True) -> Path:
+    """Write ``data`` to ``path`` atomically (and durably unless ``durable=False``)."""
+    with atomic_target(path, durable) as tmp, open(tmp, "wb") as fh:
         fh.write(data)
     return Path(path)
 

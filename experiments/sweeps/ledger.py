@@ -207,13 +207,15 @@ def read_ledger(path: Path) -> tuple[dict | None, str | None]:
     return data, None
 
 
-def read_ledgers(out_dir: Path) -> dict[int, dict]:
-    """Chunk entries of every ledger in ``out_dir`` (the latest entry wins; a damaged ledger is
-    skipped: the chunk files are the truth)."""
+def read_ledgers(out_dir: Path, fingerprint: str | None = None) -> dict[int, dict]:
+    """Chunk entries of every ledger in ``out_dir`` (of the sweep ``fingerprint`` when given;
+    the latest entry wins; a damaged ledger is skipped: the chunk files are the truth)."""
     entries: dict[int, dict] = {}
     for path in sorted(Path(out_dir).glob("ledger*.json")):
         data, _ = read_ledger(path)
-        for key, entry in (data or {}).get("chunks", {}).items():
+        if data is None or (fingerprint is not None and data.get("fingerprint") != fingerprint):
+            continue
+        for key, entry in data.get("chunks", {}).items():
             if not (isinstance(entry, dict) and str(key).isdigit()):
                 continue
             old = entries.get(int(key))

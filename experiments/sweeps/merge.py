@@ -35,7 +35,7 @@ def inspect_chunks(out_dir: Path, design: SweepDesign, plan: dict, ids=None,
     those whose file exists but cannot be trusted (see ``ledger.check_chunk``)."""
     out_dir = Path(out_dir)
     fingerprint = design.fingerprint()
-    entries = lg.read_ledgers(out_dir) if entries is None else entries
+    entries = lg.read_ledgers(out_dir, fingerprint) if entries is None else entries
     have = lg.done_chunks(out_dir)
     good, damaged = set(), {}
     for c in range(plan["n_chunks"]) if ids is None else ids:
@@ -117,7 +117,7 @@ def sweep_status(out_dir: str | Path) -> dict:
     out_dir = Path(out_dir)
     design = load_design(out_dir)
     plan = load_plan(out_dir)
-    entries = lg.read_ledgers(out_dir)
+    entries = lg.read_ledgers(out_dir, design.fingerprint())
     good, damaged = inspect_chunks(out_dir, design, plan, entries=entries)
     chunks = {"done": 0, "failed": 0, "pending": 0, "damaged": len(damaged)}
     runs = {"ok": 0, "failed": 0, "pending": 0, "total": design.n_runs}

@@ -142,7 +142,8 @@ def _run_locked(design, out_dir, plan, shard, progress, **engine) -> pd.DataFram
     mine = shard_chunks(plan, shard)
     lg.remove_stale_temp_files(out_dir, set(mine), shard)
     ledger = lg.Ledger(out_dir, shard, fingerprint)
-    good, damaged = inspect_chunks(out_dir, design, plan, mine, entries=lg.read_ledgers(out_dir))
+    good, damaged = inspect_chunks(out_dir, design, plan, mine,
+                                   entries=lg.read_ledgers(out_dir, fingerprint))
     for c, why in sorted(damaged.items()):
         _say(f"chunk {c} of {out_dir}: {why}; it runs again")
         lg.chunk_path(out_dir, c).unlink(missing_ok=True)
