@@ -48,6 +48,8 @@ WORKER_BASE_BYTES = 400 * 1024 ** 2
 #: Memory per cadre of a running model (measured: ~0.9 kB in ``run_model``, ~1.5 kB with Mesa
 #: agents; the larger, so that an estimate errs on the safe side).
 BYTES_PER_CADRE = 1536
+#: Models smaller than this (about 170,000 cadres) are not checked against the free memory.
+SMALL_MODEL_BYTES = 256 * 1024 ** 2
 
 
 def default_workers(n_tasks: int | None = None) -> int:
@@ -208,7 +210,12 @@ def run_memory(n_cadres: int) -> int:
 
 
 def check_memory(n_cadres: int, workers: int, available: int | None = None) -> None:
-    """Refuse (UserError) runs whose ``workers`` models at once would not fit in memory."""
+    """Refuse (UserError) runs whose ``workers`` models at once would not fit in memory.
+
+    Only large counties are checked: below SMALL_MODEL_BYTES a model is smaller than the Python
+    process around it, and a busy machine's momentary free memory is no reason to refuse."""
+    if BYTES_PER_CADRE * int(n_cadres) < SMALL_MODEL_BYTES:
+        return
     available = available_memory() if available is None else available
     if available is None:
         return

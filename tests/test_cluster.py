@@ -97,7 +97,7 @@ def wait_until_idle(env: dict, timeout: float = 300) -> None:
 def local_reference(work: Path) -> Path:
     out = work / "results" / "local"
     done = subprocess.run([*CADRESIM, "sensitivity", *SWEEP, "--out", str(out), "--quiet",
-                           "--engine", "local", "--workers", "2"], cwd=work, env=cli_env(),
+                           "--engine", "serial"], cwd=work, env=cli_env(),
                           capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     return out
@@ -200,11 +200,12 @@ class StderrLines:
 @pytest.mark.parametrize("sig, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_jobs_that_cannot_start_are_explained_and_a_stop_cancels_them(sig, code, slurm,
                                                                       tmp_path):
-    """16 cores asked on a smaller node: the jobs pend forever. The command says so (with
+    """More cores asked than the node has: the jobs pend forever. The command says so (with
     squeue's reason) instead of waiting in silence; Ctrl-C (which importing dask_jobqueue 0.9.0
     turned into a silent exit 0) and SIGTERM stop it with a message and cancel the jobs."""
+    cpus = int(slurm_cmd(slurm, "sinfo", "-h", "-o", "%c").split()[0])
     config = tmp_path / "too-big.yaml"
-    config.write_text(f"cluster: {{queue: normal, cores: 64, processes: 1, memory: 1GB, "
+    config.write_text(f"cluster: {{queue: normal, cores: {cpus + 1}, processes: 1, memory: 1GB, "
                       f"walltime: '00:10:00', python: {sys.executable}, "
                       f"job_script_prologue: ['export PYTHONPATH={ROOT}']}}\n"
                       "scale: {jobs: 2}\n")

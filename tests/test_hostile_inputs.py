@@ -48,30 +48,31 @@ def refused(args, needle: str, folder: Path | None = None) -> None:
 # ------------------------------------------------------------------------------ item 1
 def test_headline_recomputes_a_part_made_with_other_settings(tmp_path, monkeypatch, capsys):
     """Killed after the comparison, rerun with other settings: the old comparison was reused
-    and the manifest claimed the new settings."""
+    and the manifest claimed the new settings. (The whole headline, with its manifest's part
+    fingerprints, runs end to end in test_headline.py.)"""
     from experiments import sensitivity
-    from experiments.briefings.headline import HeadlineSettings, run_headline
+    from experiments.briefings.headline import PARTS_FILE, HeadlineSettings, run_headline
 
     out = tmp_path / "headline"
-    small = dict(years=6, n_cadres=150, samples=4, seed=3)
-    real = sensitivity.run_sensitivity
+    small = dict(years=6, n_cadres=100, samples=4, seed=3)
 
     def killed(*args, **kwargs):
         raise KeyboardInterrupt  # as if the process died while the sensitivity part ran
 
     monkeypatch.setattr(sensitivity, "run_sensitivity", killed)
-    with pytest.raises(KeyboardInterrupt):
-        run_headline(out, HeadlineSettings(replicates=2, **small), workers=1, progress=False)
     staging = tmp_path / ".headline.headline-partial"
-    assert load_manifest(staging / "policy_comparison")["settings"]["replicates"] == 2
-    monkeypatch.setattr(sensitivity, "run_sensitivity", real)
-    run_headline(out, HeadlineSettings(replicates=3, **small), workers=1, progress=False)
-    assert "policy_comparison in" in capsys.readouterr().err  # said that it recomputes it
-    top = json.loads((out / "manifest.json").read_text())
-    assert top["settings"]["replicates"] == 3
-    assert load_manifest(out / "policy_comparison")["settings"]["replicates"] == 3
-    assert set(top["part_fingerprints"]) == {"policy_comparison", "sensitivity"}
-    assert not staging.exists() and not (out / "parts.json").exists()
+    fingerprints = []
+    for replicates in (2, 3):
+        with pytest.raises(KeyboardInterrupt):
+            run_headline(out, HeadlineSettings(replicates=replicates, **small), workers=1,
+                         progress=False)
+        made = load_manifest(staging / "policy_comparison")["settings"]["replicates"]
+        assert made == replicates, "a comparison made with other settings was reused"
+        fingerprints.append(json.loads((staging / PARTS_FILE).read_text()))
+    assert "policy_comparison in" in capsys.readouterr().err  # it said it recomputes it
+    assert fingerprints[0]["policy_comparison"] != fingerprints[1]["policy_comparison"]
+    assert fingerprints[0]["sensitivity"] == fingerprints[1]["sensitivity"]  # -r is not in it
+    assert not out.exists()
 
 
 def test_headline_into_a_file_is_one_line(tmp_path):
@@ -193,7 +194,10 @@ def test_too_many_cadres_for_memory_are_refused_up_front(tmp_path, monkeypatch):
              "serial", "--out", tmp_path / "o"], "need about", tmp_path)
 
 
-def test_an_unreachable_scheduler_leaves_nothing(tmp_path):
+def test_an_unreachable_scheduler_leaves_nothing(tmp_path, monkeypatch):
+    from experiments.sweeps import cluster
+
+    monkeypatch.setattr(cluster, "SCHEDULER_TIMEOUT", "2s")  # the default 30 s, shortened
     refused(["sensitivity", "-N", "4", "--years", "1", "--engine", "dask", "--scheduler",
              "tcp://127.0.0.1:9", "--out", tmp_path / "o", "--quiet"],
             "cannot reach the Dask scheduler", tmp_path)

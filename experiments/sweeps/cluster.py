@@ -31,6 +31,8 @@ from .chunks import describe_chunks
 
 #: Seconds without any connected worker before the console says so (then again as often).
 WORKER_WAIT_SECONDS = 180.0
+#: How long to try reaching a scheduler given with --scheduler before giving up.
+SCHEDULER_TIMEOUT = "30s"
 #: How often the watcher asks the scheduler about its workers (seconds).
 WATCH_SECONDS = 1.0
 _KEY_PREFIX = "cadresim-chunk-"
@@ -65,7 +67,7 @@ def run_dask(tasks, fn, workers, scheduler, cluster, cluster_config, log, on_eve
         if workers:
             log("note: --workers is ignored when joining a running scheduler")
         try:
-            client = Client(scheduler, timeout="30s")
+            client = Client(scheduler, timeout=SCHEDULER_TIMEOUT)
         except (OSError, TimeoutError) as exc:
             raise UserError(f"cannot reach the Dask scheduler at {scheduler} ({exc}); check the "
                             "address and that the scheduler is running") from None
