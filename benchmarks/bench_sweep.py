@@ -16,6 +16,10 @@ Reports, on this machine:
 3. **A full Sobol sweep of all levers** (N = 1024, 2 replicates, no second order; the design
    ``cadresim sensitivity -N 1024 -R 2`` runs, with its mechanism-group rows): runs / (2-worker
    throughput).
+4. **What durable writes cost**: the same sweep of many tiny one-run chunks on the serial engine
+   with the flushes to the disk (``fsync`` of every chunk file, ledger and folder: the default)
+   and without (``CADRESIM_FSYNC=0``), interleaved; cost per chunk written, and its share of a
+   default-sized chunk (about 4 s of runs).
 
 The machine is shared: the load average is printed beside the numbers; quote medians of repeats.
 """
@@ -140,11 +144,47 @@ def overhead(n_runs: int) -> dict:
     return out
 
 
+def durability(n_chunks: int, repeats: int) -> dict:
+    """Wall time of a sweep of ``n_chunks`` one-run chunks with and without fsync (best of
+    ``repeats``, interleaved so both see the same background load)."""
+    design = lever_design(n_chunks, 1, 1, 50, seed=3)
+    walls: dict[str, list[float]] = {"fsync": [], "no_fsync": []}
+    before = os.environ.get("CADRESIM_FSYNC")
+    try:
+        timed_sweep(design, engine="serial", chunk_size=1)  # warm-up
+        for _ in range(repeats):
+            for mode, flag in (("fsync", "1"), ("no_fsync", "0")):
+                os.environ["CADRESIM_FSYNC"] = flag
+                walls[mode].append(timed_sweep(design, engine="serial", chunk_size=1))
+    finally:
+        if before is None:
+            os.environ.pop("CADRESIM_FSYNC", None)
+        else:
+            os.environ["CADRESIM_FSYNC"] = before
+    on, off = min(walls["fsync"]), min(walls["no_fsync"])
+    per_chunk_ms = 1e3 * (on - off) / n_chunks
+    return {"chunks": n_chunks, "wall_s_fsync": round(on, 3), "wall_s_no_fsync": round(off, 3),
+            "all_fsync": [round(x, 3) for x in walls["fsync"]],
+            "all_no_fsync": [round(x, 3) for x in walls["no_fsync"]],
+            "fsync_ms_per_chunk": round(per_chunk_ms, 3),
+            "share_of_a_4s_chunk": round(per_chunk_ms / 1e3 / 4.0, 5)}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="smaller sweeps, no repeats")
+    ap.add_argument("--only-durability", action="store_true",
+                    help="only measure what durable writes (fsync) cost")
     args = ap.parse_args()
     report = {"cpus": len(os.sched_getaffinity(0)), "load_avg_start": os.getloadavg()}
+    report["durability"] = dur = durability(100 if args.quick else 300, 1 if args.quick else 5)
+    print(f"durable writes: {dur['fsync_ms_per_chunk']:.2f} ms per chunk written "
+          f"({dur['wall_s_fsync']} s with fsync vs {dur['wall_s_no_fsync']} s without, "
+          f"{dur['chunks']} one-run chunks; {100 * dur['share_of_a_4s_chunk']:.3f}% of a "
+          "default 4 s chunk)", file=sys.stderr)
+    if args.only_durability:
+        print(json.dumps(report, indent=1))
+        return
     report["overhead"] = over = overhead(100 if args.quick else 300)
     # Long enough (about 30 s on one worker) that the pool's start-up is not the story.
     report["efficiency"] = eff = efficiency(16 if args.quick else 600, 1 if args.quick else 3)

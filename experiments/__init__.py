@@ -8,7 +8,8 @@ level or below (``tests/test_layout.py`` holds the code to this)::
       runner.py              run_model(params, seed, n_steps) -> series and summary: the one door
       scenario.py            policy scenarios from TOML files (the library is scenarios/*.toml)
       stats.py               t-intervals, paired and Welch intervals every analysis shares
-      store.py               atomic files and folders, provenance, manifests, figures on disk
+      store/                 atomic, durable files; locked staged folders; provenance; manifests
+      pool.py                local worker processes: one pool, one crash behaviour, for all
       errors.py              UserError: bad input, reported in one line
     replicates/ | sweeps/    many runs: scenarios x paired replicates | parameter rows in chunks
     sensitivity/             an analysis of sweeps: Sobol / Morris indices, direction, report

@@ -20,6 +20,7 @@ file, the key and the allowed values.
 
 from __future__ import annotations
 
+import math
 import re
 import tomllib
 from dataclasses import dataclass, field, replace
@@ -34,7 +35,9 @@ from .errors import UserError
 #: Folder of the scenario library shipped with the package.
 LIBRARY = Path(__file__).resolve().parent / "scenarios"
 ALLOWED_KEYS = ("name", "description", "params", "schedule")
-_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+#: A scenario's name names files (its runs): letters (any script), digits, '_', '-', '.', and no
+#: leading '.', '_' or '-' -- so never a path, never hidden.
+_NAME_RE = re.compile(r"^[^\W_][\w.-]*$")
 
 
 @dataclass(frozen=True)
@@ -95,9 +98,13 @@ class Scenario:
         where = f"scenario '{data.get('name', '?')}' in the manifest"
         params = _check_params(data.get("params") or {}, where)
         schedule = _check_schedule(data.get("policy_schedule") or [], where)
+        name = data.get("name")
+        if not isinstance(name, str) or not _NAME_RE.match(name):
+            raise UserError(f"{where}: the name {name!r} is not a valid scenario name (letters, "
+                            "digits, '_', '-' or '.'); the manifest was edited or damaged")
         path = data.get("path")
-        return cls(str(data["name"]), str(data.get("description", "")), params, schedule,
-                   Path(path) if path else None)
+        return cls(name, str(data.get("description", "")), params, schedule,
+                   Path(path) if isinstance(path, str) and path else None)
 
 
 def _check_params(raw: Any, where: str) -> dict:
@@ -118,6 +125,12 @@ def _check_schedule(raw: Any, where: str) -> list[dict]:
             f"{where}: 'schedule' must be an array of tables [[schedule]] with keys year, set, "
             "phase_in_years"
         )
+    for i, item in enumerate(raw):
+        for key in ("year", "phase_in_years"):
+            value = item.get(key) if isinstance(item, dict) else None
+            if isinstance(value, float) and not math.isfinite(value):
+                raise UserError(f"{where}: key 'schedule' entry {i}: '{key}' must be a finite "
+                                f"number, got {value!r}")
     try:
         changes = parse_schedule(raw)
     except ParameterError as exc:
@@ -134,7 +147,7 @@ def parse_scenario(data: dict, path: Path | None = None, default_name: str = "cu
         raise UserError(
             f"{where}: unknown key '{unknown[0]}'; allowed keys: {', '.join(ALLOWED_KEYS)}"
         )
-    name = data.get("name", default_name)
+    name = data.get("name", _name_from_stem(default_name))
     if not isinstance(name, str) or not _NAME_RE.match(name):
         raise UserError(
             f"{where}: key 'name' must be letters, digits, '_', '-' or '.', got {name!r}"
@@ -146,6 +159,13 @@ def parse_scenario(data: dict, path: Path | None = None, default_name: str = "cu
     params = _check_params(data.get("params", {}), where)
     schedule = _check_schedule(data.get("schedule", []), where)
     return Scenario(name, description, params, schedule, path)
+
+
+def _name_from_stem(stem: str) -> str:
+    """A valid scenario name from a file's stem: spaces and other characters a name cannot hold
+    become '_' ("my policy.toml" -> "my_policy"; letters of any script are kept)."""
+    name = re.sub(r"[^\w.-]+", "_", stem.strip()).lstrip("._-")
+    return name if _NAME_RE.match(name) else "custom"
 
 
 def load_scenario_file(path: str | Path) -> Scenario:

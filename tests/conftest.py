@@ -1,7 +1,9 @@
-"""Shared fixtures (small seeded models) and a loud note when the browser test was skipped."""
+"""Shared fixtures: small seeded models, the command line as a subprocess, and a loud note
+when the browser test was skipped."""
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
@@ -10,6 +12,16 @@ import pytest
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
+
+#: The ``cadresim`` command of the code under test: this interpreter running this source tree,
+#: never whichever ``cadresim`` happens to be first on PATH or installed from elsewhere.
+CADRESIM = [sys.executable, "-m", "experiments.cli"]
+
+
+def cli_env(**extra: str) -> dict[str, str]:
+    """The environment for :data:`CADRESIM` subprocesses: this source tree first on the path."""
+    path = os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])
+    return {**os.environ, "PYTHONPATH": path, "PYTHONWARNINGS": "ignore", **extra}
 
 
 @pytest.fixture

@@ -53,13 +53,16 @@ def app_url(tmp_path_factory):
     """URL of a freshly started explorer; the server is always killed afterwards."""
     port = _free_port()
     log_path = tmp_path_factory.mktemp("solara") / "server.log"
-    solara = Path(sys.executable).with_name("solara")
     with open(log_path, "wb") as log:
+        # This interpreter's solara, with this source tree first on the path: the code under
+        # test, whatever is installed elsewhere.
         proc = subprocess.Popen(
-            [str(solara), "run", "model/app.py", "--production", "--host", "127.0.0.1",
-             "--port", str(port)],
+            [sys.executable, "-m", "solara", "run", "model/app.py", "--production", "--host",
+             "127.0.0.1", "--port", str(port)],
             cwd=ROOT, stdout=log, stderr=subprocess.STDOUT,
-            env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False"},  # no phoning home
+            env={**os.environ, "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "False",  # no phoning home
+                 "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT),
+                                                             os.environ.get("PYTHONPATH")]))},
         )
         try:
             url = f"http://127.0.0.1:{port}/"

@@ -3,13 +3,12 @@ exit code 2, one line, no traceback, nothing written."""
 
 from __future__ import annotations
 
-import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pandas as pd
 import pytest
+from conftest import CADRESIM, cli_env
 
 from experiments.cli import main
 from experiments.replicates import KEY_OUTPUTS
@@ -97,11 +96,9 @@ def test_compare_writes_effects_and_reproduces(tmp_path):
 
 
 def test_console_script_reports_one_line_and_exit_2(tmp_path):
-    """The real ``cadresim`` executable: no traceback reaches the user."""
-    exe = Path(sys.executable).with_name("cadresim")
-    res = subprocess.run([str(exe), "run", "no_such_policy", "--out", str(tmp_path / "o")],
-                         capture_output=True, text=True, timeout=120,
-                         env={**os.environ, "PYTHONWARNINGS": "ignore"})
+    """The command line in its own process: no traceback reaches the user."""
+    res = subprocess.run([*CADRESIM, "run", "no_such_policy", "--out", str(tmp_path / "o")],
+                         capture_output=True, text=True, timeout=120, env=cli_env())
     assert res.returncode == 2
     assert res.stderr.strip().count("\n") == 0 and "unknown scenario 'no_such_policy'" in res.stderr
     assert not (tmp_path / "o").exists()

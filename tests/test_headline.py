@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import subprocess
-import sys
 
 import pandas as pd
+import pytest
+from conftest import CADRESIM, cli_env
 
 from experiments.briefings.headline import findings_sentences
+from experiments.cli import main
 
-CLI = [sys.executable, "-c", "from experiments.cli import main; main()"]
+CLI = CADRESIM
 
 
 def _effects():
@@ -51,22 +54,30 @@ def test_headline_runs_end_to_end_and_refuses_to_overwrite(tmp_path):
     out = tmp_path / "headline"
     args = ["headline", "--out", str(out), "-r", "2", "-n", "4", "--years", "6",
             "--n-cadres", "150", "-q", "-w", "1"]
-    done = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600,
+                          env=cli_env())
     assert done.returncode == 0, done.stderr
     for name in ("findings.md", "key_figure.png", "manifest.json",
                  "policy_comparison/effects.csv", "sensitivity/indices.csv"):
         assert (out / name).exists(), name
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["settings"]["replicates"] == 2
+    assert set(manifest["part_fingerprints"]) == {"policy_comparison", "sensitivity"}
+    assert not (out / "parts.json").exists()
     assert not list(tmp_path.glob(".*partial*"))
-    again = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600)
+    again = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600,
+                          env=cli_env())
     assert again.returncode == 2
     assert "--replace" in again.stderr and "Traceback" not in again.stderr
     assert len(again.stderr.strip().splitlines()) == 1
 
 
-def test_bad_settings_fail_before_anything_is_run_or_written(tmp_path):
+def test_bad_settings_fail_before_anything_is_run_or_written(tmp_path, capsys):
+    # In this process (the end-to-end test above runs the command in its own).
     for bad in (["--samples", "100"], ["-r", "1"], ["--years", "3"], ["--n-cadres", "10"]):
-        done = subprocess.run(CLI + ["headline", "--out", str(tmp_path / "h"), "-q", *bad],
-                              capture_output=True, text=True, timeout=120)
-        assert done.returncode == 2, bad
-        assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+        with pytest.raises(SystemExit) as done:
+            main(["headline", "--out", str(tmp_path / "h"), "-q", *bad])
+        err = capsys.readouterr().err
+        assert done.value.code == 2, bad
+        assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
         assert list(tmp_path.iterdir()) == [], bad  # no results, no staging folder

@@ -36,6 +36,7 @@ LEVELS = {
     "model": 0,
     "experiments.errors": 1, "experiments.runner": 1, "experiments.scenario": 1,
     "experiments.stats": 1, "experiments.store": 1, "experiments.presentation": 1,
+    "experiments.pool": 1,
     # The posterior contract is a data format every level reads, like the store's files.
     "experiments.calibration.posterior": 1,
     "experiments.replicates": 2, "experiments.sweeps": 2,

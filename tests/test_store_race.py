@@ -1,37 +1,67 @@
-"""Shards of a job array that start at the same moment share one staging folder safely."""
+"""Processes that start at the same moment on one results folder: shards of a job array share the
+staging folder safely; two identical commands do not both do the work (the second is refused)."""
 
 from __future__ import annotations
 
 import multiprocessing as mp
 
+import pytest
+
 from experiments.store import staged_output_dir
 
 
-def _enter(target: str, plan: dict, start, done, results) -> None:
+def _enter(target: str, plan: dict, shared: bool, start, done, results) -> None:
     start.wait()
     try:
-        stage = staged_output_dir(target, plan)
+        stage = staged_output_dir(target, plan, shared=shared)
         staging = stage.__enter__()
-        (staging / "runs").mkdir(exist_ok=True)  # as a shard's sweep would
+        (staging / "runs" / "chunks").mkdir(parents=True, exist_ok=True)  # as a sweep would
+        (staging / "runs" / "chunks" / "chunk-000000.parquet").touch()  # finished work: kept
         results.put(("ok", str(staging)))
     except Exception as exc:  # noqa: BLE001 - reported to the parent
         results.put(("error", str(exc)))
-    done.wait()  # all shards hold the folder at once, as in a job array
+    done.wait()  # all hold the folder at once, as the shards of a job array do
 
 
-def test_simultaneous_shards_all_join_the_same_staging_folder(tmp_path):
+def _race(tmp_path, shared: bool, n: int = 6) -> list[tuple[str, str]]:
     ctx = mp.get_context("fork")
-    n = 6
     start, done, results = ctx.Barrier(n), ctx.Barrier(n), ctx.Queue()
     target = str(tmp_path / "sweep")
     plan = {"method": "sobol", "samples": 8}
-    procs = [ctx.Process(target=_enter, args=(target, plan, start, done, results))
+    procs = [ctx.Process(target=_enter, args=(target, plan, shared, start, done, results))
              for _ in range(n)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(30)
-    outcomes = [results.get(timeout=5) for _ in range(n)]
+    return [results.get(timeout=5) for _ in range(n)]
+
+
+def test_simultaneous_shards_all_join_the_same_staging_folder(tmp_path):
+    outcomes = _race(tmp_path, shared=True)
     assert all(kind == "ok" for kind, _ in outcomes), outcomes
     assert len({where for _, where in outcomes}) == 1
     assert not list(tmp_path.glob("*.tmp"))  # the losers' temporary folders are gone
+
+
+def test_simultaneous_identical_commands_one_works_the_others_are_refused(tmp_path):
+    outcomes = _race(tmp_path, shared=False)
+    kinds = sorted(kind for kind, _ in outcomes)
+    assert kinds == ["error"] * 5 + ["ok"], outcomes
+    for kind, text in outcomes:
+        if kind == "error":
+            assert "another cadresim command is writing" in text and "\n" not in text
+    assert not list(tmp_path.glob("*.tmp"))
+
+
+def test_a_full_run_is_refused_while_shards_hold_the_folder(tmp_path):
+    target = tmp_path / "sweep"
+    plan = {"method": "sobol"}
+    with staged_output_dir(target, plan, shared=True) as staging:
+        (staging / "runs").mkdir()
+        with pytest.raises(Exception, match="another cadresim command is writing"), \
+                staged_output_dir(target, plan):
+            pass
+        with staged_output_dir(target, plan, shared=True) as again:  # another shard: welcome
+            assert again == staging
+    assert staging.exists() and not target.exists()  # shards never publish

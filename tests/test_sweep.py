@@ -140,7 +140,7 @@ def test_a_run_that_raises_is_recorded_and_the_rest_completes(tmp_path, capsys):
     assert json.loads(fails.loc[0, "params"])["fault_tolerance"] == 7.0
     st = sweep_status(tmp_path)
     assert st["runs"] == {"ok": 14, "failed": 2, "pending": 0, "total": 16}
-    assert st["chunks"] == {"done": 3, "failed": 1, "pending": 0}
+    assert st["chunks"] == {"done": 3, "failed": 1, "pending": 0, "damaged": 0}
     assert st["complete"] and len(st["failed_runs"]) == 2
     main(["status", str(tmp_path)])
     text = capsys.readouterr().out
@@ -154,8 +154,11 @@ def test_a_run_that_raises_is_recorded_and_the_rest_completes(tmp_path, capsys):
 def test_status_of_a_partial_sweep_and_merge_refuses(tmp_path, capsys):
     run_sweep(small_design(), tmp_path, engine="serial", chunk_size=2, progress=False,
               shard=(0, 2))
+    said = capsys.readouterr().err  # which chunks the shard ran, and that shards count from 0
+    assert "shard 0/2 (shards are numbered 0 to 1): chunks 0, 2 of the sweep's 4" in said
+    assert "shard 0/2 done: chunks 0, 2" in said
     st = sweep_status(tmp_path)
-    assert st["chunks"] == {"done": 2, "failed": 0, "pending": 2}
+    assert st["chunks"] == {"done": 2, "failed": 0, "pending": 2, "damaged": 0}
     assert st["runs"]["pending"] == 8 and not st["complete"]
     assert len(load_results(tmp_path)) == 8
     with pytest.raises(UserError, match=r"2 of 4 chunks are missing .*shard\(s\) 1/2"):

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from pathlib import Path
@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import CADRESIM, cli_env
 
 from experiments.cli import main
 from experiments.sweeps import SweepDesign, prepare_sweep, run_sweep, sweep_status
@@ -51,10 +52,9 @@ def test_killed_sweep_resumes_to_identical_files(reference, tmp_path):
     prepare_sweep(design(), out, chunk_size=1)
     # The real command, with a process pool, in its own process group so that SIGKILL takes the
     # workers down too: no polite stop, no chance to clean up.
-    cmd = [str(Path(sys.executable).parent / "cadresim"), "resume", str(out), "--engine",
-           "local", "--workers", "2", "--quiet"]
+    cmd = [*CADRESIM, "resume", str(out), "--engine", "local", "--workers", "2", "--quiet"]
     proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
+                            stderr=subprocess.PIPE, env=cli_env())
     try:
         deadline = time.monotonic() + 60
         while n_chunk_files(out) < 3:
@@ -82,7 +82,7 @@ def test_killed_sweep_resumes_to_identical_files(reference, tmp_path):
     assert sweep_status(out)["complete"]
 
 
-def test_dask_worker_killed_mid_sweep_is_rerun(reference, tmp_path):
+def test_dask_worker_killed_mid_sweep_is_rerun(reference, tmp_path, capsys):
     from distributed import Client, LocalCluster
 
     _, ref = reference
@@ -109,6 +109,12 @@ def test_dask_worker_killed_mid_sweep_is_rerun(reference, tmp_path):
         assert killed["pid"] not in client.run(os.getpid).values()  # that worker really died
     pd.testing.assert_frame_equal(df, ref)
     assert n_chunk_files(out) == N_CHUNKS and sweep_status(out)["complete"]
+    # The lost worker is on the console and in the ledger; every chunk names its worker.
+    assert "was lost" in capsys.readouterr().err
+    ledger = json.loads((out / "ledger.json").read_text())
+    events = ledger["sessions"][-1].get("events", [])
+    assert [e for e in events if e["event"] == "worker_lost"], events
+    assert all(e["dask_worker"].startswith("tcp://") for e in ledger["chunks"].values())
 
 
 def test_local_worker_process_killed_mid_sweep_is_rerun(reference, tmp_path):

@@ -3,11 +3,11 @@ unit type (the same counties, seed for seed, as the comparison)."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 
 import numpy as np
 
+from ..pool import default_workers, map_tasks
 from ..replicates.runs import replicate_seed
 from ..replicates.settings import check_settings, prepare_scenarios
 from ..runner import release
@@ -109,15 +109,8 @@ def who_gains(baseline, scenarios, replicates: int, years: float, seed: int,
     seeds = [replicate_seed(seed, r) for r in range(replicates)]
     tasks = [(scen.params, s, years, n_cadres, scen.policy_schedule, tail_years, window)
              for scen in loaded for s in seeds]
-    workers = min(workers or os.cpu_count() or 1, len(tasks))
-    if workers <= 1:
-        results = [_group_rates_task(t) for t in tasks]
-    else:  # results come back in task order, so they do not depend on the number of workers
-        import multiprocessing
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as ex:
-            results = list(ex.map(_group_rates_task, tasks, chunksize=max(1, replicates // 2)))
+    # The shared local pool; results come back in task order, whatever the number of workers.
+    results = map_tasks(_group_rates_task, tasks, workers or default_workers(len(tasks)))
     per_scenario = [results[i * replicates:(i + 1) * replicates] for i in range(len(loaded))]
     base = per_scenario[0]
     rows = []

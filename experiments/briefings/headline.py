@@ -5,12 +5,16 @@ and the Sobol ranking of the levers, with a findings page stating the result in 
 
 The folder is built beside its destination and moved into place only when complete; an existing
 folder is replaced only when asked (``--replace``), never silently. An interrupted run resumes:
-each part keeps its finished runs in the staging folder.
+each part keeps its finished runs in the staging folder, and is reused only if it was made with
+the same settings (a fingerprint per part), never mixed with parts of other settings.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import shutil
+import sys
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -21,6 +25,8 @@ from ..errors import UserError
 from ..runner import DEFAULT_SEED
 
 KEY_FIGURE = "key_figure.png"
+#: In the staging folder: the fingerprint of the settings each part is made with.
+PARTS_FILE = "parts.json"
 
 
 @dataclass(frozen=True)
@@ -40,12 +46,19 @@ class HeadlineSettings:
 def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(),
                  workers: int | None = None, replace: bool = False, progress: bool = True,
                  argv: list[str] | None = None) -> Path:
-    """Run the headline experiment into ``out``; returns the folder."""
+    """Run the headline experiment into ``out``; returns the folder.
+
+    Each part (the policy comparison, the lever effects, the sensitivity analysis) is built in a
+    staging folder beside ``out`` and kept there if the run is interrupted; a rerun reuses a
+    finished part only if it was made with the same settings (its fingerprint is recorded in
+    ``parts.json``) and recomputes it otherwise, so a folder never mixes parts made with
+    different settings.
+    """
     from ..calibration.posterior import resolve_posterior
-    from ..replicates import check_settings, compare_scenarios, prepare_scenarios
+    from ..replicates import check_settings, prepare_scenarios
     from ..scenario import list_scenarios
-    from ..sensitivity import Plan, build_problem, parse_outputs, run_lever_effects, run_sensitivity
-    from ..store import provenance, write_json_atomic
+    from ..sensitivity import Plan, build_problem, parse_outputs
+    from ..store import check_output_dir, lock_folder
 
     # Every setting is checked before anything is run or written.
     check_settings(settings.replicates, settings.years, settings.seed, settings.n_cadres,
@@ -57,18 +70,69 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
                 problem=build_problem("levers", ranges="reform", posterior=posterior),
                 outputs=parse_outputs(None), years=settings.years, seed=settings.seed,
                 n_cadres=settings.n_cadres, ranges="reform", posterior=posterior)
-    out = Path(out)
-    if out.exists() and any(out.iterdir()) and not replace:
-        raise UserError(f"{out} already holds results; pass --replace to rebuild it, or choose "
+    given = out
+    out = check_output_dir(out, allow_existing=True)
+    if out.is_dir() and any(out.iterdir()) and not replace:
+        raise UserError(f"{given} already holds results; pass --replace to rebuild it, or choose "
                         "another --out")
+    staging = out.parent / f".{out.name}.headline-partial"
     try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        staging = out.parent / f".{out.name}.headline-partial"
-        staging.mkdir(exist_ok=True)
+        staging.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UserError(f"cannot write results under {out.parent}: {exc.strerror}; choose "
                         "another --out") from None
+    busy = (f"another `cadresim headline` is writing {given} right now (in {staging}); wait for "
+            "it to finish, or choose another --out")
+    with lock_folder(staging, busy):
+        _run_parts(staging, settings, policies, plan, posterior, workers, progress, argv)
+        from ..store import publish_folder
+
+        publish_folder(staging, out, replace=True)
+    return out
+
+
+def part_fingerprints(settings: HeadlineSettings, policies, plan,
+                      posterior=None) -> dict[str, str]:
+    """A hash of everything each part's numbers depend on (what it is checked against)."""
+    shared = {"replicates": settings.replicates, "years": settings.years,
+              "seed": settings.seed, "n_cadres": settings.n_cadres,
+              "seeds_per_draw": settings.seeds_per_draw,
+              "posterior": posterior.describe() if posterior is not None else None}
+    comparison = {**shared,
+                  "policies": [{**s.to_dict(), "path": None, "full_params": s.full_params()}
+                               for s in policies]}
+    return {"policy_comparison": _hash(comparison), "lever_effects": _hash(shared),
+            "sensitivity": _hash(plan.to_dict())}
+
+
+def _hash(obj) -> str:
+    from ..store import to_json
+
+    return hashlib.sha256(to_json(obj, indent=None, sort_keys=True).encode()).hexdigest()
+
+
+def _run_parts(staging: Path, settings, policies, plan, posterior, workers, progress,
+               argv) -> None:
+    from ..replicates import compare_scenarios
+    from ..sensitivity import run_lever_effects, run_sensitivity
+    from ..store import provenance, write_json_atomic
+
     started, t0 = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), time.perf_counter()
+    wanted = part_fingerprints(settings, policies, plan, posterior)
+    record = staging / PARTS_FILE
+    try:
+        made = json.loads(record.read_text()) if record.exists() else {}
+    except (OSError, ValueError):
+        made = {}  # unreadable: trust no part
+    for name, fingerprint in wanted.items():
+        old = [p for p in (staging / name, staging / f".{name}.partial") if p.exists()]
+        if old and (not isinstance(made, dict) or made.get(name) != fingerprint):
+            print(f"note: {name} in {staging} was made with other settings; computing it again",
+                  file=sys.stderr)
+            for p in old:
+                shutil.rmtree(p)
+    # Recorded before any part is computed, so an interrupted part is checked on the next run.
+    write_json_atomic(record, wanted)
 
     comparison = staging / "policy_comparison"
     if not (comparison / "manifest.json").exists():
@@ -88,28 +152,16 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
         run_sensitivity(plan, sensitivity, workers=workers, progress=progress, argv=argv)
 
     findings = write_findings(staging)
+    record.unlink()
     write_json_atomic(staging / "manifest.json", {
         "kind": "headline", "settings": asdict(settings), "started": started,
         "finished": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
         "wall_seconds": round(time.perf_counter() - t0, 1), "findings": findings,
         "parts": ["policy_comparison", "lever_effects", "sensitivity"],
+        "part_fingerprints": wanted,
         "posterior": posterior.describe() if posterior is not None else None,
         "provenance": provenance(argv),
     })
-    _swap_into_place(staging, out)
-    return out
-
-
-def _swap_into_place(staging: Path, out: Path) -> None:
-    """Replace ``out`` by the finished ``staging`` folder with renames only."""
-    old = out.parent / f".{out.name}.previous"
-    if old.exists():
-        shutil.rmtree(old)
-    if out.exists():
-        out.rename(old)
-    staging.rename(out)
-    if old.exists():
-        shutil.rmtree(old)
 
 
 def _pp(x: float) -> str:

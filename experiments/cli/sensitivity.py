@@ -67,17 +67,21 @@ def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, year
                 problem=build_problem(params_spec, ranges=ranges, posterior=posterior),
                 outputs=parse_outputs(outputs_spec), years=years, seed=seed,
                 second_order=second_order, n_cadres=n_cadres, ranges=ranges, posterior=posterior)
-    if dry_run:
-        cost = estimate_cost(plan, workers=engine.get("workers"))
-        click.echo(format_cost(plan, cost))
-        return
     from .. import store
     from ..sensitivity import run_sensitivity
+    from ..sweeps.engines import check_engine_options
 
     if out is None:
         label = params_spec if params_spec in ("levers", "uncertainties", "all") else "custom"
         out = f"results/sensitivity-{method}-{label}"
+    # What the real run would refuse, a dry run refuses too (it writes nothing either way).
+    check_engine_options(engine["engine"], engine.get("workers"), engine.get("scheduler"),
+                         engine.get("cluster"), engine.get("cluster_config"))
     store.check_output_dir(out)
+    if dry_run:
+        cost = estimate_cost(plan, workers=engine.get("workers"))
+        click.echo(format_cost(plan, cost))
+        return
     if not engine.get("shard"):
         from ..runner import prepare
 

@@ -54,7 +54,8 @@ def add_engine_options(command):
         click.option("--cluster-config", type=click.Path(dir_okay=False), default=None,
                      help="YAML/TOML file with the jobs' resources (docs/CLUSTER.md)."),
         click.option("--shard", type=ShardType(), default=None,
-                     help="Run only slice I of N (job arrays); then `cadresim merge DIR`."),
+                     help="Run only slice I of N, counting from 0 (I = 0 .. N-1, as Slurm's "
+                          "--array=0-<N-1>); then `cadresim merge DIR`."),
         click.option("--chunk-size", type=click.IntRange(min=1), default=None,
                      help="Sample rows per work unit (default: about 4 s of runs)."),
     ]
@@ -85,13 +86,19 @@ def status_cmd(directory: str) -> None:
     c, r = st["chunks"], st["runs"]
     click.echo(f"sweep {st['dir']}  ({st['n_rows']} rows x {st['replicates']} replicates, "
                f"{st['n_chunks']} chunks of {st['chunk_rows']} rows)")
-    click.echo(f"chunks: {c['done']} done, {c['failed']} failed, {c['pending']} pending")
+    click.echo(f"chunks: {c['done']} done, {c['failed']} failed, {c['pending']} pending"
+               + (f", {c['damaged']} damaged" if c["damaged"] else ""))
     click.echo(f"runs:   {r['ok']} ok, {r['failed']} failed, {r['pending']} pending "
                f"of {r['total']}")
     if st["mean_chunk_seconds"]:
         click.echo(f"mean chunk time: {st['mean_chunk_seconds']:.2f} s")
     for chunk, error in sorted(st["failed_chunks"].items()):
         click.echo(f"failed chunk {chunk}: {error}")
+    for chunk, why in sorted(st["damaged_chunks"].items()):
+        click.echo(f"damaged chunk {chunk}: {why}; `cadresim resume` runs it again")
+    for name, why in st["damaged_ledgers"].items():
+        click.echo(f"{name} is damaged ({why}); the chunk files are the truth, and the next "
+                   "resume rebuilds it from them")
     for run in st["failed_runs"][:20]:
         click.echo(f"failed run row {run['row']} replicate {run['replicate']} seed {run['seed']}: "
                    f"{run['error']}; params {run['params']}")

@@ -223,6 +223,16 @@ def reproduce(manifest: dict, out=None, workers: int | None = None,
     The scenarios are rebuilt from the parameters stored in the manifest (not from the scenario
     files, which may have changed since).
     """
+    kind = manifest.get("kind")
+    if kind not in ("run", "compare"):
+        again = manifest.get("command_line") or (manifest.get("provenance") or {}).get(
+            "command_line")
+        how = {"sensitivity": f"; rerun it with its own command: {again}" if again else "",
+               "headline": "; rerun it with `cadresim headline --replace`, or reproduce its "
+                           "comparison: `cadresim reproduce FOLDER/policy_comparison`"}
+        raise UserError(f"this manifest is of a {kind or 'unknown'} folder, and `cadresim "
+                        f"reproduce` reruns the folders of `run` and `compare`"
+                        f"{how.get(kind, '')}")
     try:
         settings = manifest["settings"]
         kind = settings["kind"]

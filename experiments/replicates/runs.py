@@ -15,17 +15,17 @@ from __future__ import annotations
 
 import io
 import json
-import multiprocessing
-import os
-import signal
+import sys
 import time
+import zipfile
 from collections.abc import Sequence
-from concurrent.futures import FIRST_COMPLETED, ProcessPoolExecutor, wait
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 
+from ..errors import UserError
+from ..pool import check_memory, default_workers, run_tasks
 from ..runner import run_model
 from ..store import atomic_write_bytes, utc_now
 
@@ -85,39 +85,53 @@ def run_task(task: Task) -> RunRecord:
     return RunRecord(task, result["series"], wall, started, utc_now())
 
 
+def piece_path(folder: Path, task: Task) -> Path:
+    """Where a finished run is kept: a file directly inside ``folder``, whatever the scenario's
+    name says (a name from a manifest is untrusted input)."""
+    name = task.filename
+    if Path(name).name != name or name.startswith(".") or "\\" in name:
+        raise UserError(f"scenario name {task.scenario!r} cannot name a file; use letters, "
+                        "digits, '_', '-' or '.'")
+    return folder / name
+
+
 def _save_record(folder: Path, rec: RunRecord) -> None:
     buf = io.BytesIO()
     np.savez(buf, **{f"series__{k}": v for k, v in rec.series.items()},
              meta=np.array(json.dumps(rec.meta())))
-    atomic_write_bytes(folder / rec.task.filename, buf.getvalue())
+    # Not flushed to the disk: a piece damaged by a power cut fails _load_record's checks and
+    # runs again, and a flush per run would cost more than many runs.
+    atomic_write_bytes(piece_path(folder, rec.task), buf.getvalue(), durable=False)
 
 
 def _load_record(folder: Path, task: Task) -> RunRecord | None:
-    path = folder / task.filename
+    """A finished run kept in ``folder``, or None when it is missing, damaged (a truncated or
+    emptied file after a crash) or not this task's run: then it runs again."""
+    path = piece_path(folder, task)
     if not path.is_file():
         return None
     try:
-        with np.load(path) as npz:
+        with np.load(path, allow_pickle=False) as npz:
             meta = json.loads(str(npz["meta"]))
             series = {k[len("series__"):]: npz[k] for k in npz.files if k.startswith("series__")}
-    except (OSError, ValueError, KeyError):
-        return None  # unreadable piece: run it again
-    if meta.get("seed") != task.seed:
+        record = RunRecord(task, series, float(meta["wall_time_s"]), str(meta["started"]),
+                           str(meta["finished"]))
+    except (OSError, ValueError, KeyError, TypeError, EOFError, zipfile.BadZipFile):
         return None
-    return RunRecord(task, series, meta["wall_time_s"], meta["started"], meta["finished"])
-
-
-def default_workers(n_tasks: int) -> int:
-    """Local processes to use: one per CPU, never more than there are tasks."""
-    return max(1, min(os.cpu_count() or 1, n_tasks))
+    lengths = {len(v) for v in series.values()}
+    if ((meta.get("scenario"), meta.get("replicate"), meta.get("seed"))
+            != (task.scenario, task.replicate, task.seed) or len(lengths) != 1):
+        return None
+    return record
 
 
 def execute(tasks: Sequence[Task], workers: int | None = None, progress: bool = True,
             pieces: Path | None = None) -> dict[tuple[str, int], RunRecord]:
-    """Run ``tasks`` on local processes, with a progress bar.
+    """Run ``tasks`` on local processes (``experiments.pool``), with a progress bar.
 
     ``workers=1`` runs in this process. With ``pieces`` (a folder), each finished run is saved
-    there at once and runs already saved are loaded instead of rerun (resume).
+    there at once and runs already saved are loaded instead of rerun (resume). A worker process
+    that dies has its runs run again in a new pool; a run that raises stops the experiment.
     Returns records by ``(scenario, replicate)``.
     """
     from tqdm.auto import tqdm
@@ -131,6 +145,8 @@ def execute(tasks: Sequence[Task], workers: int | None = None, progress: bool = 
         else:
             todo.append(task)
     workers = default_workers(len(todo)) if workers is None else max(1, min(workers, len(todo)))
+    if todo:  # before any run: models that cannot fit in memory are refused, not half-run
+        check_memory(max(t.n_cadres for t in todo), workers)
     bar = tqdm(total=len(tasks), initial=len(records), unit="run", disable=not progress,
                desc="runs", dynamic_ncols=True)
 
@@ -145,38 +161,11 @@ def execute(tasks: Sequence[Task], workers: int | None = None, progress: bool = 
             for task in todo:
                 finish(run_task(task))
         else:
-            _run_pool(todo, workers, finish)
+            for _task, result in run_tasks(todo, run_task, workers,
+                                           log=lambda msg: bar.write(msg, file=sys.stderr)):
+                if isinstance(result, BaseException):
+                    raise result
+                finish(result)
     finally:
         bar.close()
     return records
-
-
-def _run_pool(todo: list[Task], workers: int, finish) -> None:
-    # "spawn" (what Mesa selects anyway) keeps workers identical on every platform.
-    ctx = multiprocessing.get_context("spawn")
-    # Workers ignore Ctrl-C: the parent alone stops the experiment, cancels what has not started
-    # and keeps what has finished (no traceback from every worker). The initializer is a builtin,
-    # so it is in place before a worker imports anything.
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=signal.signal,
-                               initargs=(signal.SIGINT, signal.SIG_IGN))
-    try:
-        pending = set()
-        queue = iter(todo)
-        # Keep a bounded number of tasks in flight so a huge experiment does not queue everything.
-        for task in queue:
-            pending.add(pool.submit(run_task, task))
-            if len(pending) >= 4 * workers:
-                break
-        while pending:
-            done, pending = wait(pending, return_when=FIRST_COMPLETED)
-            for fut in done:
-                finish(fut.result())
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending.add(pool.submit(run_task, nxt))
-    except BaseException:
-        pool.shutdown(wait=False, cancel_futures=True)
-        raise
-    pool.shutdown(wait=True)
-
-

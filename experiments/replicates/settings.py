@@ -12,6 +12,8 @@ from ..errors import UserError
 from ..scenario import Scenario, load_scenario
 
 STEPS_PER_YEAR = 4
+#: Longest run accepted (a careless 1e300 would otherwise run until killed).
+MAX_YEARS = 1000
 
 
 def prepare_scenarios(scenarios: Iterable[Scenario | str], years: float,
@@ -38,8 +40,9 @@ def check_settings(replicates, years, seed, n_cadres, workers, min_replicates: i
     if not whole(replicates) or replicates < min_replicates:
         need = "at least 2 (a paired interval needs two)" if min_replicates > 1 else ">= 1"
         raise UserError(f"--replicates must be a whole number {need}, got {replicates!r}")
-    if isinstance(years, bool) or not isinstance(years, int | float) or not years > 0:
-        raise UserError(f"--years must be a number > 0, got {years!r}")
+    if (isinstance(years, bool) or not isinstance(years, int | float)
+            or not 0 < years <= MAX_YEARS):  # also refuses NaN and infinity
+        raise UserError(f"--years must be a number > 0 and at most {MAX_YEARS}, got {years!r}")
     n_steps = int(round(years * STEPS_PER_YEAR))
     if n_steps < 1:
         raise UserError(f"--years {years!r} is shorter than one quarter; use --years 0.25 or more")

@@ -10,6 +10,7 @@ from model.outputs import OUTPUTS
 from model.parameters import PARAMETERS, PARAMETERS_BY_NAME, names, validate
 
 from ..errors import UserError
+from ..replicates.settings import MAX_YEARS
 from ..sweeps.design import SweepDesign
 from .design import Design, Problem, check_samples, make_design
 
@@ -123,12 +124,27 @@ class Plan:
         if self.replicates < 1:
             raise UserError(f"--replicates {self.replicates}: need at least 1 seeded run per "
                             "sample row (2 or more to measure seed noise)")
-        if self.years < 1:
-            raise UserError(f"--years {self.years}: need at least 1 year")
+        if not 1 <= self.years <= MAX_YEARS:
+            raise UserError(f"--years {self.years}: need at least 1 year and at most {MAX_YEARS}")
         if self.n_cadres < 10:
             raise UserError(f"--n-cadres {self.n_cadres}: need at least 10 cadres")
         if self.seed < 0:
             raise UserError(f"--seed {self.seed}: need a whole number >= 0")
+        self._check_size()
+
+    def _check_size(self) -> None:
+        """Refuse up front a design too large to hold in memory (SALib builds it whole)."""
+        from ..pool import available_memory
+
+        k = len(self.problem.names)
+        per_sample = (3 * k + 2) if self.method == "sobol" else 2 * (k + 1)  # rows, upper bound
+        rows = self.samples * per_sample
+        need = rows * k * 8 * 4  # float64 values; SALib holds a few copies while it builds them
+        available = available_memory()
+        if available is not None and need > available // 2:
+            raise UserError(f"--samples {self.samples}: the {self.method} design alone would hold "
+                            f"about {rows:,} rows ({need / 1024 ** 3:,.1f} GB); this machine has "
+                            f"{available / 1024 ** 3:.1f} GB available: use a smaller --samples")
 
     @property
     def n_steps(self) -> int:

@@ -86,7 +86,8 @@ def _run(plan, out, engine, workers, progress, argv, engine_options) -> Analysis
     sweep.validate()
     prov = store.provenance(argv)
     with store.staged_output_dir(out, plan={"sensitivity": plan.to_dict(),
-                                            "fingerprint": sweep.fingerprint()}) as stage:
+                                            "fingerprint": sweep.fingerprint()},
+                                 shared=engine_options.get("shard") is not None) as stage:
         results = run_sweep(sweep, Path(stage) / "runs", engine=engine, workers=workers,
                             progress=progress, **engine_options)
         if engine_options.get("shard") is not None:

@@ -5,8 +5,10 @@ The modules, in the order the data flows:
 
 * ``design.py``  -- :class:`SweepDesign` (what to run), run seeds, the chunk plan, its files;
 * ``chunks.py``  -- chunks and shards, and :func:`run_chunk`, the work every engine runs;
-* ``engines.py`` -- the engines: ``serial``, ``local`` process pool, ``dask`` (and Slurm/PBS);
-* ``ledger.py``  -- the files of a sweep directory and the ledger of its chunks;
+* ``engines.py`` -- the engines: ``serial``, ``local`` process pool (``experiments.pool``),
+  ``dask``;
+* ``cluster.py`` -- the Dask engine: a scheduler, a local Dask cluster, or Slurm/PBS jobs;
+* ``ledger.py``  -- the files of a sweep directory, the checks of its chunks, the ledger;
 * ``run.py``     -- :func:`run_sweep`, :func:`resume_sweep`, :func:`prepare_sweep`;
 * ``merge.py``   -- reading a sweep directory: results, failures, status, merging shards.
 
@@ -20,10 +22,11 @@ from .chunks import parse_shard, run_chunk
 from .design import SweepDesign, load_design, plan_chunk_rows, run_seed
 from .engines import CLUSTERS, ENGINES
 from .merge import load_failures, load_results, merge_shards, sweep_status
-from .run import SweepIncomplete, prepare_sweep, resume_sweep, run_sweep
+from .run import SweepIncomplete, SweepInterrupted, prepare_sweep, resume_sweep, run_sweep
 
 __all__ = [
-    "CLUSTERS", "ENGINES", "SweepDesign", "SweepIncomplete", "load_design", "load_failures",
+    "CLUSTERS", "ENGINES", "SweepDesign", "SweepIncomplete", "SweepInterrupted", "load_design",
+    "load_failures",
     "load_results", "merge_shards", "parse_shard", "plan_chunk_rows", "prepare_sweep",
     "resume_sweep", "run_chunk", "run_seed", "run_sweep", "sweep_status",
 ]

@@ -9,7 +9,9 @@ lost one would have; it is top-level so that worker processes receive it by refe
 from __future__ import annotations
 
 import json
+import os
 import socket
+import sys
 import time
 
 import numpy as np
@@ -20,7 +22,8 @@ from .design import SweepDesign, row_params, run_function, run_seed
 
 
 def parse_shard(text: str | tuple | None) -> tuple[int, int] | None:
-    """``"I/N"`` -> ``(I, N)`` with ``0 <= I < N``; UserError naming the fix otherwise."""
+    """``"I/N"`` -> ``(I, N)`` with ``0 <= I < N`` (shards are numbered from 0, like Slurm's
+    ``--array=0-{N-1}``); UserError naming the fix otherwise."""
     if text is None:
         return None
     if isinstance(text, tuple):
@@ -33,9 +36,36 @@ def parse_shard(text: str | tuple | None) -> tuple[int, int] | None:
         i, n = int(parts[0]), int(parts[1])
     except (TypeError, ValueError):
         raise UserError(f"--shard must look like I/N (for example 0/8), got '{text}'") from None
-    if n < 1 or not 0 <= i < n:
-        raise UserError(f"--shard {i}/{n}: need 0 <= I < N (shards are numbered 0 to N-1)")
+    if n < 1:
+        raise UserError(f"--shard {i}/{n}: N is the number of shards and must be at least 1")
+    if i == n:
+        raise UserError(f"--shard {i}/{n}: shards are numbered from 0, so the last of {n} is "
+                        f"{n - 1}/{n} (a Slurm array for it: --array=0-{n - 1})")
+    if not 0 <= i < n:
+        raise UserError(f"--shard {i}/{n}: need 0 <= I < N (shards are numbered 0 to {n - 1})")
     return i, n
+
+
+def check_shard(plan: dict, shard: tuple[int, int] | None) -> None:
+    """Refuse a shard count that leaves shards without work: with more shards than chunks, some
+    array tasks would silently run nothing."""
+    if shard is not None and shard[1] > plan["n_chunks"]:
+        n = plan["n_chunks"]
+        raise UserError(f"--shard {shard[0]}/{shard[1]}: this sweep has only {n} chunk(s), so "
+                        f"shards {n} to {shard[1] - 1} would run nothing; use at most {n} shards "
+                        f"(--shard 0/{n} to {n - 1}/{n}), or a smaller --chunk-size")
+
+
+def describe_chunks(ids: list[int]) -> str:
+    """``[0, 1, 2, 5, 8, 11]`` -> ``"0-2, 5, 8, 11"`` (for messages)."""
+    parts: list[str] = []
+    for c in sorted(ids):
+        if parts and parts[-1][1] == c - 1:
+            parts[-1][1] = c
+        else:
+            parts.append([c, c])
+    text = [f"{a}" if a == b else f"{a}-{b}" for a, b in parts]
+    return ", ".join(text[:12]) + (f", ... ({len(ids)} in all)" if len(text) > 12 else "")
 
 
 def shard_chunks(plan: dict, shard: tuple[int, int] | None) -> list[int]:
@@ -57,6 +87,12 @@ def chunk_task(design: SweepDesign, plan: dict, chunk: int, key: str) -> dict:
             "outputs": design.output_names(), "run": design.run}
 
 
+def chunk_range(design: SweepDesign, plan: dict, chunk: int) -> range:
+    """The sample rows of chunk ``chunk``."""
+    rows = plan["chunk_rows"]
+    return range(chunk * rows, min((chunk + 1) * rows, design.n_rows))
+
+
 def chunk_runs(design: SweepDesign, plan: dict, chunk: int) -> int:
     """Number of runs in chunk ``chunk`` (the last chunk may hold fewer rows)."""
     rows = plan["chunk_rows"]
@@ -66,7 +102,8 @@ def chunk_runs(design: SweepDesign, plan: dict, chunk: int) -> int:
 def run_chunk(task: dict) -> dict:
     """Run every (row, replicate) of one chunk; the pure work function every engine calls.
 
-    Returns ``{"df": results, "seconds": wall time, "host": name}``. A run that raises is
+    Returns ``{"df": results, "seconds": wall time, "host": name, "worker": "host:pid"}`` (and
+    ``"dask_worker"``, the worker's address, on Dask). A run that raises is
     recorded as failed with its error and parameters; the other runs go on. Only summaries are
     kept, so a worker holds no agent-level data between runs.
     """
@@ -90,8 +127,17 @@ def run_chunk(task: dict) -> dict:
                            params=json.dumps(params, sort_keys=True))
                 rec.update({k: np.nan for k in outputs})
             records.append(rec)
-    return {"df": _frame(records, outputs), "seconds": time.perf_counter() - started,
-            "host": socket.gethostname()}
+    host = socket.gethostname()
+    out = {"df": _frame(records, outputs), "seconds": time.perf_counter() - started,
+           "host": host, "worker": f"{host}:{os.getpid()}"}
+    if "distributed" in sys.modules:  # on a Dask worker: which one (the ledger records it)
+        try:
+            from distributed import get_worker
+
+            out["dask_worker"] = get_worker().address
+        except (ImportError, ValueError):
+            pass
+    return out
 
 
 def _frame(records: list[dict], outputs: list[str]) -> pd.DataFrame:

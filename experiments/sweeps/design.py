@@ -164,22 +164,31 @@ def plan_chunk_rows(design: SweepDesign) -> int:
     return min(by_time, by_count)
 
 
-def save_design(design: SweepDesign, out_dir: Path, chunk_size: int | None) -> dict:
-    """Save the design in a fresh directory, or check it equals the saved one; return the plan."""
+def save_design(design: SweepDesign, out_dir: Path, chunk_size: int | None,
+                log=None) -> dict:
+    """Save the design in a fresh directory, or check it equals the saved one; return the plan.
+
+    A saved design that cannot be read (damaged) is written again from ``design``: the chunk files
+    name the sweep they belong to, so chunks of any other design are then run again."""
     path = out_dir / DESIGN_FILE
-    if path.exists():
-        saved = load_design(out_dir)
-        old, new = saved.spec(), design.spec()
-        if old != new:
-            diff = [k for k in new if old.get(k) != new.get(k)]
-            raise UserError(f"{out_dir} holds a different sweep (differs in: {', '.join(diff)}); "
-                            "use a new --out directory, or `cadresim resume DIR` to finish the "
-                            "saved one")
-        plan = json.loads(path.read_text())["plan"]
-        if chunk_size is not None and chunk_size != plan["chunk_rows"]:
-            raise UserError(f"{out_dir} was started with --chunk-size {plan['chunk_rows']}; "
-                            "resume with the same chunk size (or leave it out)")
-        return plan
+    if path.exists() or (out_dir / SAMPLES_FILE).exists():
+        try:
+            saved = load_design(out_dir)
+        except DamagedDesign as exc:
+            if log is not None:
+                log(f"note: {exc.reason}; written again from this command's design")
+        else:
+            old, new = saved.spec(), design.spec()
+            if old != new:
+                diff = [k for k in new if old.get(k) != new.get(k)]
+                raise UserError(f"{out_dir} holds a different sweep (differs in: "
+                                f"{', '.join(diff)}); use a new --out directory, or `cadresim "
+                                "resume DIR` to finish the saved one")
+            plan = load_plan(out_dir)
+            if chunk_size is not None and chunk_size != plan["chunk_rows"]:
+                raise UserError(f"{out_dir} was started with --chunk-size {plan['chunk_rows']}; "
+                                "resume with the same chunk size (or leave it out)")
+            return plan
     if chunk_size is not None and chunk_size < 1:
         raise UserError(f"--chunk-size must be at least 1 row, got {chunk_size}")
     rows = chunk_size or plan_chunk_rows(design)
@@ -194,8 +203,19 @@ def save_design(design: SweepDesign, out_dir: Path, chunk_size: int | None) -> d
     return plan
 
 
+class DamagedDesign(UserError):
+    """The design files of a sweep directory cannot be read (truncated, emptied or edited)."""
+
+    def __init__(self, out_dir: Path, why: str):
+        self.reason = f"the design in {out_dir} is damaged ({why})"
+        super().__init__(f"{self.reason}; the sweep cannot be resumed from it: start it again "
+                         "with its original command (finished chunks of the same design are "
+                         "kept) or in a new directory")
+
+
 def load_design(out_dir: str | Path) -> SweepDesign:
-    """The design saved in a sweep directory."""
+    """The design saved in a sweep directory (UserError when absent, DamagedDesign when it
+    cannot be read)."""
     out_dir = Path(out_dir)
     path = out_dir / DESIGN_FILE
     if not path.is_file():
@@ -204,22 +224,37 @@ def load_design(out_dir: str | Path) -> SweepDesign:
     try:
         doc = json.loads(path.read_text())
         samples = np.load(out_dir / SAMPLES_FILE, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise UserError(f"cannot read the design in {out_dir}: {exc}") from exc
-    design = SweepDesign(param_names=doc["param_names"], samples=samples,
-                         base_params=doc["base_params"], replicates=doc["replicates"],
-                         n_steps=doc["n_steps"], n_cadres=doc["n_cadres"],
-                         root_seed=doc["root_seed"], outputs=doc["outputs"], meta=doc["meta"],
-                         run=doc.get("run", ""))
-    if design.fingerprint() != doc["fingerprint"]:
-        raise UserError(f"{out_dir}/{SAMPLES_FILE} does not match {DESIGN_FILE} "
-                        "(edited or damaged); start the sweep again in a new directory")
+        design = SweepDesign(param_names=doc["param_names"], samples=samples,
+                             base_params=doc["base_params"], replicates=doc["replicates"],
+                             n_steps=doc["n_steps"], n_cadres=doc["n_cadres"],
+                             root_seed=doc["root_seed"], outputs=doc["outputs"],
+                             meta=doc["meta"], run=doc.get("run", ""))
+        fingerprint_ok = design.fingerprint() == doc["fingerprint"]
+        _plan_of(doc)
+    except FileNotFoundError as exc:
+        raise DamagedDesign(out_dir, f"{Path(exc.filename).name} is missing") from None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError, EOFError) as exc:
+        raise DamagedDesign(out_dir, f"{type(exc).__name__}: {exc}".splitlines()[0][:120]) \
+            from None
+    if not fingerprint_ok:
+        raise DamagedDesign(out_dir, f"{SAMPLES_FILE} does not match {DESIGN_FILE}: edited?")
     return design
+
+
+def _plan_of(doc: dict) -> dict:
+    plan = doc["plan"]
+    rows, n = plan["chunk_rows"], plan["n_chunks"]
+    if not (isinstance(rows, int) and isinstance(n, int) and rows >= 1 and n >= 1):
+        raise ValueError(f"bad chunk plan {plan}")
+    return {"chunk_rows": rows, "n_chunks": n}
 
 
 def load_plan(out_dir: Path) -> dict:
     """The chunk plan ``{"chunk_rows", "n_chunks"}`` saved with a sweep's design."""
-    return json.loads((out_dir / DESIGN_FILE).read_text())["plan"]
+    try:
+        return _plan_of(json.loads((Path(out_dir) / DESIGN_FILE).read_text()))
+    except (OSError, ValueError, KeyError, TypeError) as exc:
+        raise DamagedDesign(Path(out_dir), f"{type(exc).__name__}: {exc}"[:120]) from None
 
 
 def _plain(value):
