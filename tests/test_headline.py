@@ -62,7 +62,8 @@ def test_headline_runs_end_to_end_and_refuses_to_overwrite(tmp_path):
         assert (out / name).exists(), name
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["settings"]["replicates"] == 2
-    assert set(manifest["part_fingerprints"]) == {"policy_comparison", "sensitivity"}
+    assert set(manifest["part_fingerprints"]) == {"policy_comparison", "lever_effects",
+                                                    "sensitivity"}
     assert not (out / "parts.json").exists()
     assert not list(tmp_path.glob(".*partial*"))
     again = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600,

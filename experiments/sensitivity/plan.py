@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from model.model import MAX_CADRES, MIN_CADRES
 from model.outputs import OUTPUTS
 from model.parameters import PARAMETERS, PARAMETERS_BY_NAME, names, validate
 
@@ -126,8 +127,9 @@ class Plan:
                             "sample row (2 or more to measure seed noise)")
         if not 1 <= self.years <= MAX_YEARS:
             raise UserError(f"--years {self.years}: need at least 1 year and at most {MAX_YEARS}")
-        if self.n_cadres < 10:
-            raise UserError(f"--n-cadres {self.n_cadres}: need at least 10 cadres")
+        if not MIN_CADRES <= self.n_cadres <= MAX_CADRES:
+            raise UserError(f"--n-cadres {self.n_cadres}: need {MIN_CADRES:,} to "
+                            f"{MAX_CADRES:,} cadres (a county's units need staff)")
         if self.seed < 0:
             raise UserError(f"--seed {self.seed}: need a whole number >= 0")
         self._check_size()
