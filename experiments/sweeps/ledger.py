@@ -2,7 +2,8 @@
 
 A sweep directory holds::
 
-    design.json, samples.npy     what to run (enough to resume with nothing else)
+    design.json, samples.npy     what to run (enough to resume with nothing else; seed_rows.npy
+                                 too when the design shares seeds between rows)
     chunks/chunk-000012.parquet  one file per finished chunk, written atomically when it finishes
     ledger.json                  per chunk: done / failed, timings, host (one file per shard:
                                  ledger-shard-3-of-8.json, so array tasks never share a file)
@@ -32,6 +33,7 @@ __all__ = ["Ledger", "chunk_path", "done_chunks", "read_chunk", "remove_stale_te
 
 DESIGN_FILE = "design.json"
 SAMPLES_FILE = "samples.npy"
+SEED_ROWS_FILE = "seed_rows.npy"  # only for designs that set seed_rows
 CHUNK_DIR = "chunks"
 RESULTS_FILE = "results.parquet"
 
