@@ -10,7 +10,7 @@ from .base import cli, command_line
 from .sweeps import add_engine_options
 
 #: Sizes of ``--quick`` (the tests' size: seconds, not a result).
-QUICK_DISCOVER = {"points": 60, "replicates": 1, "years": 2, "cadres": 150}
+QUICK_DISCOVER = {"points": 120, "replicates": 1, "years": 1, "cadres": 60}
 
 
 def _refuse_with_source(ctx, names: list[str]) -> None:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from .prim import ema_analysis
+from .prim import ema_analysis, quiet
 
 
 @dataclass
@@ -49,15 +49,18 @@ def run_cart(x: pd.DataFrame, y: np.ndarray, mass_min: float = 0.05,
     analysis = ema_analysis()
     x = x.reset_index(drop=True)
     y = np.asarray(y, dtype=int)
-    model = analysis.CART(x, y, mass_min=mass_min,
-                          mode=analysis.scenario_discovery_util.RuleInductionType.BINARY)
+    with quiet():
+        model = analysis.CART(x, y, mass_min=mass_min,
+                              mode=analysis.scenario_discovery_util.RuleInductionType.BINARY)
     # The wrapper's build_tree() with a seeded tree: the inputs are all numeric, so the
     # wrapper's feature matrix is x itself, column for column.
     model.clf = DecisionTreeClassifier(min_samples_leaf=max(1, int(mass_min * len(x))),
                                        random_state=seed).fit(x.to_numpy(dtype=float), y)
     init = x.agg(["min", "max"]).reset_index(drop=True)
     leaves = []
-    for i, (box, stats) in enumerate(zip(model.boxes, model.stats, strict=True)):
+    with quiet():
+        boxes, stats_list = model.boxes, model.stats
+    for i, (box, stats) in enumerate(zip(boxes, stats_list, strict=True)):
         limits = {}
         for d in x.columns:
             low, high = float(box.loc[0, d]), float(box.loc[1, d])

@@ -135,7 +135,7 @@ def write(folder: Path, d: Discovery, prov: dict, target: float) -> None:
     rows = []
     for name, s in (("prim box", d.stats), ("cart leaf", d.cart_stats)):
         for kind in ("in-sample", "held-out"):
-            rows.append({"view": name, "points": kind, **s[kind]})
+            rows.append({"view": name, "sample": kind, **s[kind]})
     store.write_csv_atomic(pd.DataFrame(rows), folder / "holdout.csv", float_format="%.6g")
     store.write_csv_atomic(prim_mod.trajectory_table(d.boxes, d.box.index),
                            folder / "trajectory.csv", float_format="%.6g")
@@ -195,6 +195,7 @@ def run_discover(question: Question, out: str | os.PathLike, settings: Settings,
                 if engine_options.get("shard") is not None:
                     raise _ShardDone
                 points = load_points(stage)
+                points.source["folder"] = f"{Path(out)}/runs"
             else:
                 points = load_points(source)
             d = analyse(points, question, settings)

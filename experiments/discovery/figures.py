@@ -44,13 +44,20 @@ def tradeoff_figure(trajectory, chosen_box, held_out: dict, base_rate: float, ta
     res = t["restricted"].to_numpy()
     cmap = plt.get_cmap("viridis", max(res.max(), 1) + 1)
     sig = t["significant"].to_numpy(dtype=bool)
-    sc = ax.scatter(t["coverage"][sig], t["density"][sig], c=res[sig], cmap=cmap,
-                    vmin=-0.5, vmax=res.max() + 0.5, s=28, zorder=3,
-                    label="box, every restriction significant")
-    ax.scatter(t["coverage"][~sig], t["density"][~sig], facecolors="none",
-               edgecolors=cmap(res[~sig]), s=28, zorder=3,
-               label="box with a restriction that may be chance (quasi-p > 0.05)")
-    ax.plot(t["coverage"], t["density"], color="#cccccc", lw=0.8, zorder=1)
+    peeled = t["pruned_from"].isna().to_numpy()
+    sc = None
+    for marker, rows, what in (("o", peeled, "peeled box"),
+                               ("^", ~peeled, "peeled box with chance restrictions dropped")):
+        for fill, mask, how in ((True, rows & sig, "every restriction significant"),
+                                (False, rows & ~sig, "a restriction may be chance")):
+            if not mask.any():
+                continue
+            kwargs = ({"c": res[mask], "cmap": cmap, "vmin": -0.5, "vmax": res.max() + 0.5}
+                      if fill else {"facecolors": "none", "edgecolors": cmap(res[mask])})
+            art = ax.scatter(t["coverage"][mask], t["density"][mask], marker=marker, s=28,
+                             zorder=3, label=f"{what}: {how}", **kwargs)
+            sc = art if fill and sc is None else sc
+    ax.plot(t["coverage"][peeled], t["density"][peeled], color="#cccccc", lw=0.8, zorder=1)
     row = t[t["box"] == chosen_box].iloc[0]
     ax.scatter([row["coverage"]], [row["density"]], s=220, facecolors="none",
                edgecolors="black", lw=1.8, zorder=4, label=f"chosen box ({chosen_box})")
@@ -70,7 +77,9 @@ def tradeoff_figure(trajectory, chosen_box, held_out: dict, base_rate: float, ta
     ax.set_xlabel("coverage: share of all cases of interest that fall inside the box")
     ax.set_ylabel("density: share of points inside the box that are cases of interest")
     ax.set_title("Peeling trajectory: smaller boxes are purer but hold fewer cases", fontsize=11)
-    fig.colorbar(sc, ax=ax, label="number of restricted settings", ticks=range(res.max() + 1))
+    if sc is not None:
+        fig.colorbar(sc, ax=ax, label="number of restricted settings",
+                     ticks=range(res.max() + 1))
     ax.legend(fontsize=7.5, loc="lower left")
     return fig
 
@@ -115,7 +124,7 @@ def box_figure(headline: str, box, ranges: dict, stats: dict, points, y, questio
     ax.set_title("Conditions (orange: the part of each range inside the box)", fontsize=10)
 
     ax = fig.add_subplot(grid[1])
-    groups = [("inside the box", "density"), ("outside the box", "outside_density")]
+    groups = [("inside\nthe box", "density"), ("outside\nthe box", "outside_density")]
     width = 0.38
     for j, (kind, colour) in enumerate((("in-sample", IN_SAMPLE), ("held-out", HELD_OUT))):
         s = stats[kind]

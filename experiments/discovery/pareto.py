@@ -48,15 +48,23 @@ def describe(m: dict, prefix: str = "") -> dict:
     return {prefix + k: float(v) for k, v in out.items()}
 
 
+def advantage(p: dict, ref: dict) -> dict:
+    """How package ``p`` compares with ``ref`` world by world (paired cells of one ensemble)."""
+    ci = paired_ci(p["gain"], ref["gain"])
+    return {"share_not_behind": float(np.mean(np.asarray(p["gain"])
+                                              >= np.asarray(ref["gain"]) - TOLERANCE)),
+            "mean_advantage": ci["mean_diff"], "advantage_low": ci["ci_low"],
+            "advantage_high": ci["ci_high"],
+            "tail_symbolic_difference": float(np.quantile(p["symbolic"], TAIL)
+                                              - np.quantile(ref["symbolic"], TAIL))}
+
+
 def robustly_better(p: dict, ref: dict) -> tuple[bool, dict]:
     """Whether package ``p`` is robustly better than ``ref`` (paired cells of one ensemble)."""
-    share = float(np.mean(np.asarray(p["gain"]) >= np.asarray(ref["gain"]) - TOLERANCE))
-    ci = paired_ci(p["gain"], ref["gain"])
-    sym = float(np.quantile(p["symbolic"], TAIL) - np.quantile(ref["symbolic"], TAIL))
-    ok = share >= WORLDS_SHARE and ci["ci_low"] > 0 and sym <= TOLERANCE
-    return ok, {"share_not_behind": share, "mean_advantage": ci["mean_diff"],
-                "advantage_low": ci["ci_low"], "advantage_high": ci["ci_high"],
-                "tail_symbolic_difference": sym}
+    a = advantage(p, ref)
+    ok = (a["share_not_behind"] >= WORLDS_SHARE and a["advantage_low"] > 0
+          and a["tail_symbolic_difference"] <= TOLERANCE)
+    return ok, a
 
 
 def best_reference(measures: dict[str, dict], names) -> str:
@@ -77,15 +85,18 @@ def library_table(train: dict, valid: dict, descriptions: dict) -> pd.DataFrame:
 
 
 def front_table(names: list[str], levers: list[str], X: np.ndarray, train: list[dict],
-                valid: list[dict], verdicts: dict[str, list]) -> pd.DataFrame:
-    """One row per Pareto package: lever values, measures (search worlds, fresh worlds) and
-    whether it is robustly better than each named reference."""
+                valid: list[dict], refs: dict[str, dict]) -> pd.DataFrame:
+    """One row per Pareto package: lever values, measures (search worlds, fresh worlds) and,
+    against each reference in ``refs`` (its validated measures), whether it is robustly better
+    and by how much."""
     rows = []
     for i, name in enumerate(names):
         row = {"package": name, **dict(zip(levers, X[i], strict=True)), **describe(train[i]),
                **describe(valid[i], "validated_")}
-        for ref, flags in verdicts.items():
-            row[f"robustly_better_than_{ref}"] = bool(flags[i])
+        for ref, m in refs.items():
+            ok, a = robustly_better(valid[i], m)
+            row[f"robustly_better_than_{ref}"] = ok
+            row.update({f"vs_{ref}_{k}": v for k, v in a.items()})
         rows.append(row)
     return pd.DataFrame(rows)
 
@@ -111,7 +122,7 @@ def pareto_figure(front: pd.DataFrame, library: pd.DataFrame, budget: float,
     import matplotlib.pyplot as plt
     from matplotlib.colors import TwoSlopeNorm
 
-    fig, ax = plt.subplots(figsize=(10, 6.2), layout="constrained")
+    fig, ax = plt.subplots(figsize=(11.5, 6.4), layout="constrained")
     pts = 100 * pd.concat([front[prefix + "symbolic_p90"], library[prefix + "symbolic_p90"]])
     span = max(float(np.abs(pts).max()), 0.5)
     norm = TwoSlopeNorm(vcenter=0.0, vmin=-span, vmax=span)
@@ -125,11 +136,17 @@ def pareto_figure(front: pd.DataFrame, library: pd.DataFrame, budget: float,
                           marker=marker, s=size, edgecolors=edge, linewidths=1.2, zorder=3)
 
     sc = draw(front, "o", 46, "none")
-    draw(library, "D", 70, "black")
-    for r in library.itertuples():
-        ax.annotate(r.package.replace("_", " "), (getattr(r, prefix + "cost_p90"),
-                                                  100 * getattr(r, prefix + "gain_mean")),
-                    xytext=(5, 4), textcoords="offset points", fontsize=7.5)
+    draw(library, "D", 110, "black")
+    # Known packages are numbered on the plot and named in a key (names would overlap where
+    # several cost nothing and gain nothing).
+    key = []
+    for i, r in enumerate(library.itertuples(), start=1):
+        ax.annotate(str(i), (getattr(r, prefix + "cost_p90"),
+                             100 * getattr(r, prefix + "gain_mean")),
+                    ha="center", va="center", fontsize=6.5, fontweight="bold", zorder=5)
+        key.append(f"{i:>2}  {r.package.replace('_', ' ')}")
+    ax.text(1.02, 0.0, "known packages\n" + "\n".join(key), transform=ax.transAxes,
+            fontsize=7.5, va="bottom", ha="left", family="monospace")
     if highlight is not None and highlight in set(front["package"]):
         r = front[front["package"] == highlight].iloc[0]
         ax.scatter([r[prefix + "cost_p90"]], [100 * r[prefix + "gain_mean"]], marker="*",
@@ -144,7 +161,8 @@ def pareto_figure(front: pd.DataFrame, library: pd.DataFrame, budget: float,
                   "down to the worst tenth of worlds)")
     ax.set_title("Packages on the robust trade-off (dots) and known packages (diamonds)",
                  fontsize=11)
-    fig.colorbar(sc, ax=ax, label="symbolic innovation added, points (worst tenth of worlds)")
+    fig.colorbar(sc, ax=ax, label="symbolic innovation added, points (worst tenth of worlds)",
+                 location="left", pad=0.12, shrink=0.8)
     if highlight is not None:
         ax.legend(fontsize=8, loc="lower right")
     return fig

@@ -21,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from model.model import MIN_CADRES
 from model.outputs import OUTPUTS
 from model.parameters import PARAMETERS_BY_NAME
 
@@ -141,9 +142,9 @@ class DiscoverPlan:
     n_cadres: int = 1000
 
     def __post_init__(self):
-        for label, value, low in (("--points", self.points, 20), ("--replicates",
-                                                                    self.replicates, 1),
-                                  ("--years", self.years, 1), ("--cadres", self.n_cadres, 10)):
+        for label, value, low in (("--points", self.points, 20),
+                                  ("--replicates", self.replicates, 1), ("--years", self.years, 1),
+                                  ("--cadres", self.n_cadres, MIN_CADRES)):
             if value < low:
                 raise UserError(f"{label} {value}: need at least {low}")
         if self.seed < 0:
@@ -216,5 +217,7 @@ def describe_source(points: PointTable) -> str:
     s = points.source
     arms = " paired under two arms" if len(s["arms"]) > 1 else ""
     dropped = f"; {s['dropped_rows']} rows with a failed run left out" if s["dropped_rows"] else ""
-    return (f"{points.n:,} points{arms} from {s['folder']} ({s['replicates']} seeded "
-            f"replicate(s) each, {s['years']:g} years of {s['n_cadres']:,} cadres{dropped})")
+    reps, years = s["replicates"], s["years"]
+    return (f"{points.n:,} points{arms} from {s['folder']} ({reps} seeded "
+            f"replicate{'s' if reps != 1 else ''} each, {years:g} year{'s' if years != 1 else ''} "
+            f"of {s['n_cadres']:,} cadres{dropped})")

@@ -17,6 +17,7 @@ outside the sampled range of an unrestricted side still count as inside.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import warnings
 from dataclasses import dataclass
@@ -33,10 +34,18 @@ SIGNIFICANCE = 0.05
 def ema_analysis():
     """EMA Workbench's ``analysis`` package, imported quietly (its import warns about optional
     parallel back-ends we do not use)."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
+    with quiet():
         from ema_workbench import analysis
     return analysis
+
+
+@contextlib.contextmanager
+def quiet():
+    """Silence the warnings EMA Workbench 2.5 raises under pandas 3 (deprecated ``inplace``);
+    they are about its code, not about the analysis, and a briefing must not show them."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        yield
 
 
 @dataclass
@@ -86,12 +95,15 @@ def run_prim(x: pd.DataFrame, y: np.ndarray, peel_alpha: float = 0.05,
     analysis = ema_analysis()
     x = x.reset_index(drop=True)
     first = _trajectory(analysis, x, y, peel_alpha, paste_alpha, mass_min)
-    dims = [c for c in x.columns if c in analysis.prim_util.determine_dimres(
-        first, issignificant=True, significance_threshold=SIGNIFICANCE)]
+    with quiet():
+        significant = analysis.prim_util.determine_dimres(first, issignificant=True,
+                                                          significance_threshold=SIGNIFICANCE)
+    dims = [c for c in x.columns if c in significant]
     if not dims:
         return _boxes(first), []
     second = _trajectory(analysis, x[dims], y, peel_alpha, paste_alpha, mass_min)
-    origin = prune(second)
+    with quiet():
+        origin = prune(second)
     boxes = _boxes(second)
     for i, j in origin.items():
         boxes[i].pruned_from = j
@@ -131,9 +143,10 @@ def prune(box) -> dict[int, int]:
 def _trajectory(analysis, x, y, peel_alpha, paste_alpha, mass_min):
     # EMA's threshold is the density the final box must reach to be kept (else it returns an
     # unrestricted box); we keep every box on the way and choose ourselves (see choose()).
-    alg = analysis.prim.Prim(x, y, threshold=1e-9, peel_alpha=peel_alpha,
-                             paste_alpha=paste_alpha, mass_min=mass_min)
-    return alg.find_box()
+    with quiet():
+        alg = analysis.prim.Prim(x, y, threshold=1e-9, peel_alpha=peel_alpha,
+                                 paste_alpha=paste_alpha, mass_min=mass_min)
+        return alg.find_box()
 
 
 def _boxes(box) -> list[Box]:
@@ -227,6 +240,7 @@ def trajectory_table(boxes: list[Box], chosen: int) -> pd.DataFrame:
     return pd.DataFrame([{"box": b.index, "coverage": b.coverage, "density": b.density,
                           "mass": b.mass, "points": b.n, "cases": b.k,
                           "restricted": len(b.limits), "significant": b.significant,
+                          "pruned_from": b.pruned_from,
                           "max_quasi_p": b.max_qp, "chosen": b.index == chosen,
                           "restrictions": "; ".join(describe_limits(b.limits, b.dims))}
                          for b in boxes])

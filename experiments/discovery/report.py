@@ -61,9 +61,14 @@ def holds_out(stats: dict) -> str:
     if not np.isfinite(out["density"]):
         return ("cannot be checked: no held-out point fell inside the box (use more --points or "
                 "a larger --holdout)")
+    if out["outside_density_high"] >= out["density_low"]:
+        return (f"is not clearly above the rate outside it on held-out points "
+                f"({interval(out, 'density')} inside, {interval(out, 'outside_density')} "
+                "outside): the box does not separate the cases there; sample more --points")
     if out["density_high"] >= ins["density"]:
         return (f"holds: on held-out points the density is {interval(out, 'density')}, whose "
-                f"interval reaches the in-sample {pct(ins['density'])}")
+                f"interval reaches the in-sample {pct(ins['density'])}, and the rate outside "
+                f"the box is {interval(out, 'outside_density')}")
     return (f"falls on held-out points to {interval(out, 'density')} against "
             f"{pct(ins['density'])} in-sample: part of the box fits noise; read it as the "
             "held-out figure, or choose a box with fewer restrictions (--box)")

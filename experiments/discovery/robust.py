@@ -38,6 +38,7 @@ import numpy as np
 import pandas as pd
 
 from model.costs import level_costs
+from model.model import MIN_CADRES
 from model.parameters import PARAMETERS_BY_NAME
 
 from ..errors import UserError
@@ -77,7 +78,8 @@ class RobustPlan:
         for label, value, low in (("--population", self.population, 4),
                                   ("--generations", self.generations, 1),
                                   ("--draws", self.draws, 4), ("--replicates", self.replicates, 1),
-                                  ("--years", self.years, 1), ("--cadres", self.n_cadres, 10)):
+                                  ("--years", self.years, 1),
+                                  ("--cadres", self.n_cadres, MIN_CADRES)):
             if value < low:
                 raise UserError(f"{label} {value}: need at least {low}")
         if not np.isfinite(self.budget):

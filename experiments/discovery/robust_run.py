@@ -47,11 +47,6 @@ def _per_package(m: dict) -> list[dict]:
     return [{k: v[i] for k, v in m.items()} for i in range(n)]
 
 
-def _verdicts(valid_front: list[dict], valid_refs: dict, names: list[str]) -> dict:
-    return {ref: [pareto.robustly_better(m, valid_refs[ref])[0] for m in valid_front]
-            for ref in names}
-
-
 def _answer(front: pd.DataFrame, best: str, best_in_budget: str | None, budget: float) -> tuple:
     """The package to name and the sentence naming it."""
     for ref in dict.fromkeys([best, best_in_budget]):
@@ -72,12 +67,19 @@ def _answer(front: pd.DataFrame, best: str, best_in_budget: str | None, budget: 
                 f"{100 * r['validated_gain_p10']:+.1f} in 9 of 10 worlds; symbolic innovation "
                 f"{100 * r['validated_symbolic_p90']:+.1f} points in the worst tenth of worlds "
                 "(all on fresh worlds the search never saw).")
+    ref = best_in_budget or best
+    r = front.sort_values([f"vs_{ref}_share_not_behind", f"vs_{ref}_mean_advantage"],
+                          ascending=False).iloc[0]
     return None, (f"No package on the Pareto set is robustly better than the best library "
                   f"scenario ({best.replace('_', ' ')})"
                   + (f" nor than the best one within the budget "
                      f"({best_in_budget.replace('_', ' ')})" if best_in_budget else "")
-                  + "; see pareto.csv for the closest (mean_advantage columns are in "
-                    "summary.md).")
+                  + f". The closest to {ref.replace('_', ' ')} is {r['package']}: not behind it "
+                    f"in {r[f'vs_{ref}_share_not_behind']:.0%} of fresh worlds, ahead by "
+                    f"{100 * r[f'vs_{ref}_mean_advantage']:+.1f} points on average "
+                    f"({100 * r[f'vs_{ref}_advantage_low']:+.1f} to "
+                    f"{100 * r[f'vs_{ref}_advantage_high']:+.1f}), at an extra cost of "
+                    f"{r['validated_cost_p90']:,.0f} yuan per cadre per year.")
 
 
 def summary(plan: RobustPlan, res: RobustResult, floor: float, runs: dict, wall: float) -> str:
@@ -189,9 +191,8 @@ def run_robust(plan: RobustPlan, out: str | os.PathLike, progress: bool = True,
             affordable = [k for k in library_names
                           if np.quantile(vm[k]["cost"], TAIL) <= plan.budget]
             best_in = pareto.best_reference(vm, affordable) if affordable else None
-            verdicts = _verdicts(valid_m, vm, list(dict.fromkeys([best, best_in] if best_in
-                                                                  else [best])))
-            front = pareto.front_table(names, plan.lever_names, X, train_m, valid_m, verdicts)
+            compared = {k: vm[k] for k in dict.fromkeys([best, best_in]) if k is not None}
+            front = pareto.front_table(names, plan.lever_names, X, train_m, valid_m, compared)
             descriptions = {k: s.description for k, s in plan.references().items()}
             library = pareto.library_table(rm, vm, descriptions)
             chosen, answer = _answer(front, best, best_in, plan.budget)
