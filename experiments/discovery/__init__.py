@@ -19,7 +19,9 @@ flows:
 * ``search.py``     -- a resumable NSGA-II (pymoo's ask-and-tell) whose generations are replayed;
 * ``robust.py``     -- packages evaluated over the ensemble (one sweep per generation), robustness;
 * ``pareto.py``     -- the Pareto set, library scenarios, scenario files, figure and summary;
-* ``cost.py``       -- runs and time before running (``--dry-run``).
+* ``robust_run.py`` -- :func:`run_robust`: references, budget check, search, validation, files;
+* ``cost.py``       -- runs and time before running (``--dry-run``);
+* ``read.py``       -- stored folders read back for the briefing notebook (tables, figures).
 
 Public names: those of ``__all__``.
 """
@@ -32,10 +34,14 @@ from .points import DiscoverPlan, PointTable, find_arms, load_points
 from .posterior import Posterior, default_posterior, load_posterior
 from .prim import Box, choose, in_box, performance, run_prim
 from .question import Question, parse_where
+from .read import StoredDiscovery, StoredRobust, load_discovery, load_robust
+from .robust import RobustPlan
+from .robust_run import RobustResult, run_robust
 
 __all__ = [
-    "Box", "DiscoverPlan", "Discovery", "PointTable", "Posterior", "Question", "Settings",
-    "Uncertainties", "analyse", "choose", "default_posterior", "find_arms", "in_box",
-    "lever_samples", "load_points", "load_posterior", "parse_levers", "parse_where",
-    "performance", "run_discover", "run_prim", "uncertainties",
+    "Box", "DiscoverPlan", "Discovery", "PointTable", "Posterior", "Question", "RobustPlan",
+    "RobustResult", "Settings", "StoredDiscovery", "StoredRobust", "Uncertainties", "analyse",
+    "choose", "default_posterior", "find_arms", "in_box", "lever_samples", "load_discovery",
+    "load_points", "load_posterior", "load_robust", "parse_levers", "parse_where",
+    "performance", "run_discover", "run_prim", "run_robust", "uncertainties",
 ]

@@ -21,9 +21,6 @@ IN_SAMPLE, HELD_OUT = "#9ecae1", "#08519c"
 
 
 def _plt():
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
 
     return plt

@@ -116,9 +116,6 @@ def pareto_figure(front: pd.DataFrame, library: pd.DataFrame, budget: float,
     """Mean genuine-innovation gain against tail extra cost, coloured by tail symbolic added;
     whiskers from the worst tenth of worlds (10th percentile of the gain) to the 90th; the
     known packages as labelled diamonds."""
-    import matplotlib
-
-    matplotlib.use("Agg", force=False)
     import matplotlib.pyplot as plt
     from matplotlib.colors import TwoSlopeNorm
 
