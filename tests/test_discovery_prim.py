@@ -111,6 +111,7 @@ def test_questions_read_as_sentences(where, scenario, column, words):
     ("innovation_gain > 0.05", None, "is the paired effect of a scenario; add --effect"),
     ("innovation_rate = 0.1", None, "must look like 'RESULT > NUMBER'"),
     ("innovation_rate > lots", None, "'lots' is not a number"),
+    ("workload < 0.7", None, "'workload' is a setting (lever), not a result"),
 ])
 def test_bad_questions_are_one_line_naming_the_fix(where, scenario, message):
     with pytest.raises(UserError) as err:

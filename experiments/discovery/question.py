@@ -62,6 +62,13 @@ def resolve(name: str, effect: bool) -> tuple[str, str, bool]:
                             f"(compared with --against, default baseline), or ask about the "
                             f"level '{output}'")
         return gain_column(output), output, True
+    from model.parameters import PARAMETERS_BY_NAME
+
+    if name in PARAMETERS_BY_NAME:
+        kind = PARAMETERS_BY_NAME[name].kind
+        raise UserError(f"'{name}' is a setting ({kind}), not a result: --where asks about a "
+                        "result such as innovation_rate (or, with --effect, innovation_gain), "
+                        "and discovery finds the settings under which it holds")
     valid = list(OUTPUTS) + ([*aliases, *(gain_column(o) for o in OUTPUTS)] if effect else [])
     close = difflib.get_close_matches(name, valid, n=1)
     hint = f" (did you mean '{close[0]}'?)" if close else ""

@@ -182,6 +182,10 @@ def run_robust(plan: RobustPlan, out: str | os.PathLike, progress: bool = True,
             train_m = _per_package(ev.paired(np.concatenate(cubes)[keep], refs))
             valid_m = _per_package(ev.paired(ev.packages("validation-front", X, "validation"),
                                              valid_refs))
+            if options.get("shard") is not None:
+                # Every run is done, but only a process without --shard writes the results:
+                # shards of a job array finishing together would race to finish the folder.
+                raise ShardDone("all")
             rm = dict(zip(refs, _per_package(ev.paired(np.stack(list(refs.values())), refs)),
                           strict=True))
             vm = dict(zip(valid_refs, _per_package(ev.paired(np.stack(list(valid_refs.values())),
