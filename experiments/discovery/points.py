@@ -215,6 +215,8 @@ class DiscoverPlan:
 def describe_source(points: PointTable) -> str:
     """One line: where the points came from."""
     s = points.source
+    if "replicates" not in s:  # a table built in code
+        return f"{points.n:,} points from {s.get('folder', 'a table given in code')}"
     arms = " paired under two arms" if len(s["arms"]) > 1 else ""
     dropped = f"; {s['dropped_rows']} rows with a failed run left out" if s["dropped_rows"] else ""
     reps, years = s["replicates"], s["years"]

@@ -156,8 +156,8 @@ class Evaluator:
 
     def __init__(self, plan: RobustPlan, root: Path, engine_options: dict, progress: bool,
                  log=None):
-        self.plan, self.root, self.options, self.progress = plan, Path(root), engine_options, \
-            progress
+        self.plan, self.root = plan, Path(root)
+        self.options, self.progress = engine_options, progress
         self.log = log or (lambda msg: print(msg, file=sys.stderr))
         self.worlds = {kind: plan.uncertainties.sample(plan.draws, plan.seed, stream)
                        for kind, stream in (("train", "uncertainties"),
