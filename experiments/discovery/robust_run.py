@@ -75,8 +75,8 @@ def _answer(front: pd.DataFrame, best: str, best_in_budget: str | None, budget: 
                   + (f" nor than the best one within the budget "
                      f"({best_in_budget.replace('_', ' ')})" if best_in_budget else "")
                   + f". The closest to {ref.replace('_', ' ')} is {r['package']}: not behind it "
-                    f"in {r[f'vs_{ref}_share_not_behind']:.0%} of fresh worlds, ahead by "
-                    f"{100 * r[f'vs_{ref}_mean_advantage']:+.1f} points on average "
+                    f"in {r[f'vs_{ref}_share_not_behind']:.0%} of fresh worlds, a mean "
+                    f"advantage of {100 * r[f'vs_{ref}_mean_advantage']:+.1f} points "
                     f"({100 * r[f'vs_{ref}_advantage_low']:+.1f} to "
                     f"{100 * r[f'vs_{ref}_advantage_high']:+.1f}), at an extra cost of "
                     f"{r['validated_cost_p90']:,.0f} yuan per cadre per year.")
