@@ -36,8 +36,9 @@ COMMANDS = {
 BUDGET_MINUTES = 30
 
 
-def run(name: str, quick: bool, workers: int) -> dict:
-    """Run one command; wall and CPU time (its own and its children's), runs, load."""
+def run(name: str, quick: bool, workers: int, keep: Path | None = None) -> dict:
+    """Run one command; wall and CPU time (its own and its children's), runs, load. With
+    ``keep``, its results folder is kept as ``keep/<name>``."""
     folder = Path(tempfile.mkdtemp(prefix=f"bench-{name}-"))
     args = [CADRESIM, *COMMANDS[name], "--quiet", "--workers", str(workers), "--out",
             str(folder / "out")] + (["--quick"] if quick else [])
@@ -51,6 +52,9 @@ def run(name: str, quick: bool, workers: int) -> dict:
         if proc.returncode != 0:
             raise SystemExit(f"{name} failed: {proc.stderr.strip()}")
         manifest = json.loads((folder / "out" / "manifest.json").read_text())
+        if keep is not None:
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.move(str(folder / "out"), str(keep / name))
     finally:
         shutil.rmtree(folder, ignore_errors=True)
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
@@ -69,10 +73,12 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="the --quick size (smoke test)")
     ap.add_argument("--only", choices=sorted(COMMANDS), default=None)
     ap.add_argument("--workers", type=int, default=2)
+    ap.add_argument("--keep", type=Path, default=None,
+                    help="keep the results folders under this folder (default: removed)")
     args = ap.parse_args()
     report = {"cpus": len(os.sched_getaffinity(0)), "workers": args.workers}
     for name in [args.only] if args.only else list(COMMANDS):
-        report[name] = r = run(name, args.quick, args.workers)
+        report[name] = r = run(name, args.quick, args.workers, args.keep)
         print(f"{name}: {r['runs']:,} runs in {r['wall_minutes']:.1f} min on this (shared) "
               f"machine, {r['runs_per_s']:.1f} runs/s; {r['cpu_ms_per_run']:.0f} ms of CPU per "
               f"run, so ~{r['quiet_machine_minutes']:.1f} min on a quiet {args.workers}-core "
