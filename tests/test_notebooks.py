@@ -20,7 +20,7 @@ from experiments.cli import main
 from experiments.errors import UserError
 
 #: Figures each notebook must draw (each followed by a "**Figure N.**" caption).
-FIGURES = {"01_model_tour": 4, "02_policy_briefing": 5, "03_sensitivity": 3}
+FIGURES = {"01_model_tour": 4, "02_policy_briefing": 5, "03_sensitivity": 3, "04_discovery": 3}
 
 
 @pytest.fixture(scope="module")

@@ -1,4 +1,4 @@
-"""Briefings: what a reader sees -- the three notebooks, their HTML pages (``cadresim report``)
+"""Briefings: what a reader sees -- the briefing notebooks, their HTML pages (``cadresim report``)
 and the headline experiment with its findings page (``cadresim headline``).
 
 The notebooks stay thin: each table or figure is one call to a name of this package, where it is

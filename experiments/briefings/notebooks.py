@@ -24,7 +24,7 @@ from ..store import atomic_write_text
 REPO_ROOT = Path(__file__).resolve().parents[2]
 NOTEBOOK_DIR = REPO_ROOT / "notebooks"
 #: The briefing notebooks, in reading order (file stems in ``notebooks/``).
-NOTEBOOKS = ("01_model_tour", "02_policy_briefing", "03_sensitivity")
+NOTEBOOKS = ("01_model_tour", "02_policy_briefing", "03_sensitivity", "04_discovery")
 #: Where ``make run`` stores the headline experiment the notebooks read when present.
 HEADLINE_DIR = REPO_ROOT / "results" / "headline"
 _KERNEL_NAME = "cadresim-python"

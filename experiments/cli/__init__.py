@@ -8,6 +8,7 @@ name, and prints what came back. Where each command lives::
     cadresim status | resume | merge                  sweeps.py       (experiments.sweeps)
     cadresim sensitivity                              sensitivity.py  (experiments.sensitivity)
     cadresim calibrate                                calibration.py  (experiments.calibration)
+    cadresim discover | robust                        discovery.py    (experiments.discovery)
     cadresim report | strip-notebooks | headline      briefings.py    (experiments.briefings)
 
 ``base.py`` holds the ``cadresim`` group, the entry point :func:`main` (the console script

@@ -23,7 +23,7 @@ from .base import cli, command_line
 @click.option("--out", "-o", "out", default="results/report", show_default=True,
               help="Folder for <notebook>.html, the executed notebooks and a manifest.")
 @click.option("--only", "only", multiple=True, type=click.Choice(NOTEBOOKS),
-              help="Run only this notebook (repeatable); default: all three.")
+              help="Run only this notebook (repeatable); default: all of them.")
 @click.option("--results-dir", default=None, type=click.Path(file_okay=False),
               help="Stored scenario comparison for the policy briefing "
                    "(default: results/headline when it holds one; otherwise one is computed).")

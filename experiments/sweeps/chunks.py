@@ -79,7 +79,12 @@ def chunk_task(design: SweepDesign, plan: dict, chunk: int, key: str) -> dict:
     is the design's fingerprint; with the chunk id it names the task on Dask)."""
     rows = plan["chunk_rows"]
     start, stop = chunk * rows, min((chunk + 1) * rows, design.n_rows)
-    return {"chunk": chunk, "key": f"{key[:12]}-{chunk}", "row0": start,
+    extra = {}
+    if design.seed_rows is not None:
+        extra["seed_rows"] = np.asarray(design.seed_rows, dtype=np.int64)[start:stop]
+    if design.policy_schedule:
+        extra["policy_schedule"] = design.policy_schedule
+    return {**extra, "chunk": chunk, "key": f"{key[:12]}-{chunk}", "row0": start,
             "samples": np.asarray(design.samples, dtype=np.float64)[start:stop],
             "param_names": list(design.param_names), "base_params": dict(design.base_params),
             "replicates": int(design.replicates), "root_seed": int(design.root_seed),
@@ -110,17 +115,22 @@ def run_chunk(task: dict) -> dict:
     started = time.perf_counter()
     outputs = task["outputs"]
     run_model = run_function(task.get("run", ""))
+    seed_rows = task.get("seed_rows")
+    # Passed only when set: a design's own run function need not take a schedule.
+    schedule = ({"policy_schedule": task["policy_schedule"]}
+                if task.get("policy_schedule") else {})
     records = []
     for offset, values in enumerate(task["samples"]):
         row = task["row0"] + offset
+        seed_row = row if seed_rows is None else int(seed_rows[offset])
         params = row_params(task["base_params"], task["param_names"], values)
         for rep in range(task["replicates"]):
-            seed = run_seed(task["root_seed"], row, rep)
+            seed = run_seed(task["root_seed"], seed_row, rep)
             rec = {"row": row, "replicate": rep, "seed": seed, "status": "ok", "error": "",
                    "params": ""}
             try:
-                summary = run_model(params, seed, task["n_steps"],
-                                    n_cadres=task["n_cadres"], outputs=outputs)["summary"]
+                summary = run_model(params, seed, task["n_steps"], n_cadres=task["n_cadres"],
+                                    outputs=outputs, **schedule)["summary"]
                 rec.update({k: float(summary[k]) for k in outputs})
             except Exception as exc:  # recorded, so one bad run does not kill the sweep
                 rec.update(status="failed", error=f"{type(exc).__name__}: {exc}",

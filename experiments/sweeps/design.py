@@ -5,7 +5,8 @@ Its :meth:`~SweepDesign.fingerprint` hashes everything that decides the results,
 directory is resumed only with the design it was started with. :func:`save_design` writes
 ``design.json`` and ``samples.npy`` with the chunk plan (rows per chunk: a pure function of the
 design, so every shard of a job array computes the same chunks); :func:`load_design` reads them.
-Each run's seed comes from the root seed and its (row, replicate) only (:func:`run_seed`).
+Each run's seed comes from the root seed and its (row, replicate) only (:func:`run_seed`; a design
+may name another row whose seeds a row shares, ``seed_rows``, for common random numbers).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from model.parameters import PARAMETERS_BY_NAME, validate_value
 
 from ..errors import UserError
 from ..store import atomic_write_bytes, atomic_write_text
-from .ledger import DESIGN_FILE, SAMPLES_FILE
+from .ledger import DESIGN_FILE, SAMPLES_FILE, SEED_ROWS_FILE
 
 #: Rough cost of one cadre-quarter of the model, used only to size chunks (measured ~0.9 µs).
 COST_PER_CADRE_STEP = 1e-6
@@ -52,6 +53,10 @@ class SweepDesign:
     #: "module:function" run in place of ``runner.run_model`` (same signature and result), for
     #: analyses that need statistics beyond the model's outputs; "" runs ``run_model``.
     run: str = ""
+    # Optional, for designs that compare rows: the row whose seeds each row uses (rows with the
+    # same seed row share their random numbers), and a policy schedule applied to every run.
+    seed_rows: np.ndarray | None = None
+    policy_schedule: list | None = None
 
     @property
     def n_rows(self) -> int:
@@ -93,6 +98,11 @@ class SweepDesign:
                 raise UserError(f"{label} must be a whole number {limit}, got {value!r}")
         known = run_outputs(self.run)
         unknown = [o for o in self.output_names() if o not in known]
+        if self.seed_rows is not None:
+            seed_rows = np.asarray(self.seed_rows)
+            if (seed_rows.shape != (samples.shape[0],)
+                    or not np.issubdtype(seed_rows.dtype, np.integer) or (seed_rows < 0).any()):
+                raise UserError("seed_rows must hold one whole number >= 0 per sample row")
         if unknown or not self.output_names():
             raise UserError(f"unknown output(s) {unknown or '(none given)'}; valid outputs: "
                             f"{', '.join(known)}")
@@ -100,13 +110,22 @@ class SweepDesign:
     def spec(self) -> dict:
         """Everything that decides the results, as plain JSON data (samples by hash)."""
         samples = np.ascontiguousarray(self.samples, dtype=np.float64)
+        # The optional fields enter only when set, so the fingerprints of designs without them
+        # (every sweep directory made before they existed) do not change.
+        extra = {}
+        if self.seed_rows is not None:
+            rows = np.ascontiguousarray(self.seed_rows, dtype=np.int64)
+            extra["seed_rows_sha256"] = hashlib.sha256(rows.tobytes()).hexdigest()
+        if self.policy_schedule:
+            extra["policy_schedule"] = json.loads(json.dumps(self.policy_schedule,
+                                                             default=_plain))
         return {
             "param_names": list(self.param_names),
             "base_params": {k: _plain(v) for k, v in sorted(self.base_params.items())},
             "replicates": int(self.replicates), "n_steps": int(self.n_steps),
             "n_cadres": int(self.n_cadres), "root_seed": int(self.root_seed),
             "outputs": self.output_names(), "n_rows": int(samples.shape[0]),
-            "samples_sha256": hashlib.sha256(samples.tobytes()).hexdigest(),
+            "samples_sha256": hashlib.sha256(samples.tobytes()).hexdigest(), **extra,
             # Only when set, so that the fingerprints of every earlier sweep stay as they were.
             **({"run": self.run} if self.run else {}),
         }
@@ -197,6 +216,10 @@ def save_design(design: SweepDesign, out_dir: Path, chunk_size: int | None,
     np.save(buf, np.ascontiguousarray(design.samples, dtype=np.float64))
     # Samples first: a design.json on disk always has its samples beside it.
     atomic_write_bytes(out_dir / SAMPLES_FILE, buf.getvalue())
+    if design.seed_rows is not None:
+        buf = io.BytesIO()
+        np.save(buf, np.ascontiguousarray(design.seed_rows, dtype=np.int64))
+        atomic_write_bytes(out_dir / SEED_ROWS_FILE, buf.getvalue())
     doc = {"version": DESIGN_VERSION, "fingerprint": design.fingerprint(), **design.spec(),
            "meta": design.meta, "plan": plan}
     atomic_write_text(path, json.dumps(doc, indent=1, sort_keys=True, default=_plain))
@@ -224,11 +247,14 @@ def load_design(out_dir: str | Path) -> SweepDesign:
     try:
         doc = json.loads(path.read_text())
         samples = np.load(out_dir / SAMPLES_FILE, allow_pickle=False)
+        seed_rows = (np.load(out_dir / SEED_ROWS_FILE, allow_pickle=False)
+                     if "seed_rows_sha256" in doc else None)
         design = SweepDesign(param_names=doc["param_names"], samples=samples,
                              base_params=doc["base_params"], replicates=doc["replicates"],
                              n_steps=doc["n_steps"], n_cadres=doc["n_cadres"],
                              root_seed=doc["root_seed"], outputs=doc["outputs"],
-                             meta=doc["meta"], run=doc.get("run", ""))
+                             meta=doc["meta"], run=doc.get("run", ""), seed_rows=seed_rows,
+                             policy_schedule=doc.get("policy_schedule"))
         fingerprint_ok = design.fingerprint() == doc["fingerprint"]
         _plan_of(doc)
     except FileNotFoundError as exc:

@@ -2,7 +2,8 @@
 
 A sweep directory holds::
 
-    design.json, samples.npy     what to run (enough to resume with nothing else)
+    design.json, samples.npy     what to run (enough to resume with nothing else; seed_rows.npy
+                                 too when the design shares seeds between rows)
     chunks/chunk-000012.parquet  one file per finished chunk, written atomically and durably when
                                  it finishes; it names its sweep and chunk in its metadata
     ledger.json                  per chunk: done / failed, SHA-256, runs, timings, which worker
@@ -38,6 +39,7 @@ __all__ = ["Ledger", "chunk_identity", "chunk_path", "check_chunk", "damaged_led
 
 DESIGN_FILE = "design.json"
 SAMPLES_FILE = "samples.npy"
+SEED_ROWS_FILE = "seed_rows.npy"  # only for designs that set seed_rows
 CHUNK_DIR = "chunks"
 RESULTS_FILE = "results.parquet"
 
