@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -11,6 +13,8 @@ from conftest import CADRESIM, cli_env
 
 from experiments.briefings.headline import findings_sentences
 from experiments.cli import main
+
+ROOT = Path(__file__).resolve().parents[1]
 
 CLI = CADRESIM
 
@@ -52,11 +56,15 @@ def test_findings_state_the_numbers_of_the_tables():
 
 def test_headline_runs_end_to_end_and_refuses_to_overwrite(tmp_path):
     out = tmp_path / "headline"
+    # `make calibrate` writes the posterior into the headline folder; a rebuild keeps it.
+    shutil.copytree(ROOT / "results" / "headline" / "posterior", out / "posterior")
+    posterior = (out / "posterior" / "posterior.parquet").read_bytes()
     args = ["headline", "--out", str(out), "-r", "2", "-n", "4", "--years", "6",
             "--n-cadres", "150", "-q", "-w", "1"]
-    done = subprocess.run(CLI + args, capture_output=True, text=True, timeout=600,
-                          env=cli_env())
+    done = subprocess.run(CLI + [*args, "--replace"], capture_output=True, text=True,
+                          timeout=600, env=cli_env())
     assert done.returncode == 0, done.stderr
+    assert (out / "posterior" / "posterior.parquet").read_bytes() == posterior
     for name in ("findings.md", "key_figure.png", "manifest.json",
                  "policy_comparison/effects.csv", "sensitivity/indices.csv"):
         assert (out / name).exists(), name

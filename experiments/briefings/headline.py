@@ -87,8 +87,24 @@ def run_headline(out: str | Path, settings: HeadlineSettings = HeadlineSettings(
         _run_parts(staging, settings, policies, plan, posterior, workers, progress, argv)
         from ..store import publish_folder
 
+        _carry_over(out, staging)
         publish_folder(staging, out, replace=True)
     return out
+
+
+#: Folders of an existing headline that a rerun keeps: the calibration it drew from
+#: (``make calibrate`` writes it there; ``make run`` must not delete what it reads).
+KEPT = ("posterior",)
+
+
+def _carry_over(out: Path, staging: Path) -> None:
+    """Copy the folders of ``KEPT`` from the headline being replaced into the new one."""
+    from ..calibration.posterior import POSTERIOR_FILE
+
+    for name in KEPT:
+        old, new = out / name, staging / name
+        if (old / POSTERIOR_FILE).is_file() and not new.exists():
+            shutil.copytree(old, new)
 
 
 def part_fingerprints(settings: HeadlineSettings, policies, plan,
