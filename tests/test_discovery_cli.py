@@ -65,7 +65,7 @@ def test_discover_writes_boxes_figures_summary_and_manifest(discovered):
     assert read_png_provenance(discovered / "box.png")["git"] == manifest["provenance"]["git"]
     summary = (discovered / "summary.md").read_text()
     assert "**Answer.**" in summary and "held-out" in summary and "quasi-p" in summary
-    assert "declared ranges" in summary  # says that no posterior was used
+    assert "calibration posterior" in summary  # says which worlds the answer holds over
 
 
 def test_a_stored_folder_is_asked_again_without_running(discovered, tmp_path, capsys):

@@ -137,9 +137,11 @@ def _open_dir(path: Path) -> int | None:
 
 def holds_finished_work(staging: Path) -> bool:
     """Whether a staging folder keeps finished pieces worth resuming from (sweep chunks or
-    finished runs), as opposed to only a plan and empty folders."""
+    finished runs, also of the several sweeps a search or a calibration keeps under ``runs/``),
+    as opposed to only a plan and empty folders."""
     runs = staging / "runs"
-    return runs.is_dir() and (any(runs.glob("chunks/chunk-*.parquet")) or any(runs.glob("*.npz")))
+    return runs.is_dir() and any(
+        any(runs.rglob(pattern)) for pattern in ("chunk-*.parquet", "*.npz", "results.parquet"))
 
 
 def remove_temp_files(folder: Path, skip: tuple[str, ...] = ()) -> int:
