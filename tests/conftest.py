@@ -24,6 +24,24 @@ def cli_env(**extra: str) -> dict[str, str]:
     return {**os.environ, "PYTHONPATH": path, "PYTHONWARNINGS": "ignore", **extra}
 
 
+def cadresim(*args) -> tuple[int, str, str]:
+    """The command line in this process (fast, for what needs no process of its own); returns
+    (exit code, stdout, stderr)."""
+    import contextlib
+    import io
+
+    from experiments.cli import main
+
+    out, err = io.StringIO(), io.StringIO()
+    code = 0
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        try:
+            main([str(a) for a in args])
+        except SystemExit as exc:
+            code = exc.code if isinstance(exc.code, int) else 1
+    return code, out.getvalue(), err.getvalue()
+
+
 @pytest.fixture
 def small_model():
     """A seeded 200-cadre county, freshly built."""

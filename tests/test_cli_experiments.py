@@ -8,28 +8,14 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from conftest import CADRESIM, cli_env
+from conftest import CADRESIM, cadresim, cli_env
 
-from experiments.cli import main
 from experiments.replicates import KEY_OUTPUTS
 from experiments.store import load_manifest
 
 TINY = ["--years", "1", "--n-cadres", "200", "--workers", "1", "-q"]
 
 
-def cadresim(*args) -> tuple[int, str, str]:
-    """Run the command line in this process; returns (exit code, stdout, stderr)."""
-    import contextlib
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
 
 
 def test_scenarios_lists_library_one_line_each():

@@ -21,9 +21,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import CADRESIM, cli_env
+from conftest import CADRESIM, cadresim, cli_env
 
-from experiments.cli import main
 from experiments.replicates import run_experiment
 from experiments.sweeps import SweepDesign, run_sweep, sweep_status
 from experiments.sweeps.ledger import chunk_path, read_ledger
@@ -59,18 +58,6 @@ def compare_reference(tmp_path_factory):
     return pd.read_csv(out / "summary.csv").drop(columns="wall_time_s")
 
 
-def cadresim(*args) -> tuple[int, str, str]:
-    """The command line in this process; (exit code, stdout, stderr)."""
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
 
 
 def start(*args, **kw) -> subprocess.Popen:

@@ -11,26 +11,13 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import cadresim
 
-from experiments.cli import main
 from experiments.store import load_manifest
 
 TINY = ["--years", "1", "--n-cadres", "200", "--workers", "1", "-q"]
 
 
-def cadresim(*args) -> tuple[int, str, str]:
-    """The command line in this process; (exit code, stdout, stderr)."""
-    import contextlib
-    import io
-
-    out, err = io.StringIO(), io.StringIO()
-    code = 0
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        try:
-            main([str(a) for a in args])
-        except SystemExit as exc:
-            code = exc.code if isinstance(exc.code, int) else 1
-    return code, out.getvalue(), err.getvalue()
 
 
 def refused(args, needle: str, folder: Path | None = None) -> None:
@@ -167,14 +154,14 @@ def test_dry_run_checks_like_the_real_run_and_times_small_runs(tmp_path, monkeyp
     seen = []
     real = cost.run_chunk
     monkeypatch.setattr(cost, "run_chunk", lambda task: seen.append(task) or real(task))
-    code, out, err = cadresim("sensitivity", "--cadres", "1000000", "--years", "20", "-N", "4",
+    code, out, err = cadresim("sensitivity", "--n-cadres", "1000000", "--years", "20", "-N", "4",
                               "--dry-run", "--out", tmp_path / "o")
     assert code == 0, err
     assert seen and max(t["n_cadres"] for t in seen) <= cost.TIMING_CADRES
     assert max(t["n_steps"] for t in seen) <= cost.TIMING_STEPS
     assert "dry run: nothing was written" in out and list(tmp_path.iterdir()) == []
-    refused(["sensitivity", "--cadres", "20000000", "--dry-run", "--out", tmp_path / "o"],
-            "n_cadres must be", tmp_path)
+    refused(["sensitivity", "--n-cadres", "20000000", "--dry-run", "--out", tmp_path / "o"],
+            "need 50 to 10,000,000 cadres", tmp_path)
     refused(["sensitivity", "--scheduler", "tcp://x:1", "--dry-run", "--out", tmp_path / "o"],
             "need --engine dask", tmp_path)
     blocker = tmp_path / "blocker"
@@ -190,7 +177,7 @@ def test_too_many_cadres_for_memory_are_refused_up_front(tmp_path, monkeypatch):
             "need about", tmp_path)
     refused(["compare", "baseline", "training_push", "--n-cadres", "1500000", "-y", "1", "-q",
              "--workers", "2", "--out", tmp_path / "o"], "use --workers 1", tmp_path)
-    refused(["sensitivity", "--cadres", "10000000", "-N", "4", "--years", "1", "--engine",
+    refused(["sensitivity", "--n-cadres", "10000000", "-N", "4", "--years", "1", "--engine",
              "serial", "--out", tmp_path / "o"], "need about", tmp_path)
 
 
