@@ -31,7 +31,7 @@ DOCS = ROOT / "docs" / "cluster"
 #: A small Sobol sweep: 8 base points over 3 levers, 3 years, 200 cadres.
 SWEEP = ["--method", "sobol", "--samples", "8", "--replicates", "1", "--params",
          "accountability_intensity,fault_tolerance,workload", "--years", "3", "--seed", "7",
-         "--cadres", "200"]
+         "--n-cadres", "200"]
 #: The files that must be identical, byte for byte, on every route.
 COMPARED = ("indices.csv", "diagnostics.csv", "runs/results.parquet")
 LOCK = Path("/tmp/cadresim-slurm-test.lock")

@@ -292,7 +292,7 @@ def test_stale_temp_files_never_reach_the_published_folder(tmp_path):
     from experiments.store import load_manifest
 
     args = ["sensitivity", "--method", "sobol", "-N", "4", "-R", "1", "--params",
-            "workload,fault_tolerance", "--years", "1", "--cadres", "100", "--outputs",
+            "workload,fault_tolerance", "--years", "1", "--n-cadres", "100", "--outputs",
             "innovation_rate", "--engine", "serial", "--quiet", "--out", tmp_path / "s"]
     assert cadresim(*args, "--shard", "0/1")[0] == 0  # every chunk done, no analysis yet
     staging = tmp_path / ".s.partial"
