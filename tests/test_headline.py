@@ -11,7 +11,12 @@ import pandas as pd
 import pytest
 from conftest import CADRESIM, cli_env
 
-from experiments.briefings.headline import findings_sentences
+from experiments.briefings.headline import (
+    cost_finding,
+    findings_sentences,
+    lever_finding,
+    uncertainty_finding,
+)
 from experiments.cli import main
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -52,6 +57,43 @@ def test_findings_state_the_numbers_of_the_tables():
     assert "50%" in s3 and "raises it" in s3
     assert "workload lowers it, digital_relief raises it" in s3  # a mixed mechanism, spelled out
     assert "workload (" not in s3.split("workload")[0]  # parameter rows are not mechanisms
+    assert "not the size of an effect" in s3
+
+
+def test_findings_over_a_posterior_give_the_range_with_behaviour_uncertain():
+    effects = _effects().assign(draws=20, full_low=lambda d: d.mean_diff - 0.04,
+                                full_high=lambda d: d.mean_diff + 0.04, same_sign_share=0.95)
+    indices = pd.concat([_indices(), pd.DataFrame([dict(
+        output="innovation_rate", level="mechanism", name="posterior", mechanism="posterior",
+        ST=0.7, direction="mixed")])])
+    s1, _, s3 = findings_sentences(effects, indices)
+    assert "one county's effect, with behaviour uncertain, +6 to +14" in s1
+    assert "same sign in 95% of 20 calibrated behaviours" in s1
+    assert s3.index("what we do not know about behaviour") < s3.index("fault tolerance")
+    assert "70% of the variance" in s3 and "reform ranges" in s3
+    said = uncertainty_finding({"names": ["choice_sensitivity"],
+                                "calibrated": ["choice_sensitivity"]})
+    assert "1 behavioural uncertainties are calibrated" in said and "lower bound" in said
+    assert "seed noise only" in uncertainty_finding(None)
+
+
+def test_cost_and_lever_findings_price_only_what_costs_enough():
+    effects = _effects()[lambda d: d.output == "innovation_rate"].assign(
+        cost_diff=[500.0, 10.0], cost_ci_low=[450.0, 9.0], cost_ci_high=[550.0, 11.0],
+        per_1000_yuan=[0.2, -5.0], per_1000_yuan_low=[0.18, -6.0],
+        per_1000_yuan_high=[0.22, -4.0], cost_reading=["", ""])
+    cheap = pd.concat([effects, effects.iloc[[0]].assign(
+        scenario="cheap", mean_diff=0.004, ci_low=0.003, ci_high=0.005, cost_diff=12.0,
+        per_1000_yuan=0.33, per_1000_yuan_low=0.25, per_1000_yuan_high=0.41)])
+    said = cost_finding(cheap)
+    assert "good, the strongest, adds 500 yuan" in said
+    assert "good buys the most genuine innovation: +20" in said  # not the 12-yuan one
+    assert "cheap adds +0.40 points for 12 yuan" in said
+    levers = pd.DataFrame([dict(lever="workload", today=0.75, reform=0.65,
+                                innovation_rate__mean_diff=0.036, innovation_rate__ci_low=0.03,
+                                innovation_rate__ci_high=0.042, innovation_rate__full_low=0.004,
+                                innovation_rate__full_high=0.068)])
+    assert "workload 0.75 -> 0.65: +3.6 points (one county +0 to +7)" in lever_finding(levers)
 
 
 def test_headline_runs_end_to_end_and_refuses_to_overwrite(tmp_path):

@@ -25,6 +25,10 @@ from ..errors import UserError
 from ..runner import DEFAULT_SEED
 
 KEY_FIGURE = "key_figure.png"
+#: Policies costing less than this (yuan per cadre per year) are not priced per 1,000 yuan.
+CHEAP_YUAN = 100.0
+#: Below this a policy's cost counts as none (the comparison's own threshold).
+NEGLIGIBLE_YUAN = 1.0
 #: In the staging folder: the fingerprint of the settings each part is made with.
 PARTS_FILE = "parts.json"
 
@@ -180,9 +184,12 @@ def _run_parts(staging: Path, settings, policies, plan, posterior, workers, prog
     })
 
 
-def _pp(x: float) -> str:
-    """A difference of shares in percentage points."""
-    return f"{x * 100:+.1f}"
+def _pp(x: float, half: float | None = None) -> str:
+    """A difference of shares in percentage points, with the decimals that the half-width
+    ``half`` of its interval (a share) justifies (one decimal without it)."""
+    from ..presentation import decimals, number
+
+    return number(x * 100, 1 if half is None else decimals(abs(half) * 100), sign=True)
 
 
 def _mechanism_name(mech_id: str) -> str:
@@ -192,20 +199,46 @@ def _mechanism_name(mech_id: str) -> str:
     return MECHANISMS.get(mech_id, mech_id).split(" (")[0]
 
 
+def _half(row) -> float:
+    """Half the width of a row's 95% interval of the mean."""
+    return (row.ci_high - row.ci_low) / 2
+
+
+def _spread_words(row) -> str:
+    """The intervals of one effect row: the mean's CI and, over a posterior, where one county's
+    effect may fall given what we do not know about behaviour, and how often its sign holds."""
+    half = _half(row)
+    text = f"95% CI of the mean {_pp(row.ci_low, half)} to {_pp(row.ci_high, half)}"
+    if "full_low" in row.index and row.get("draws", 1) > 1:
+        full = (row.full_high - row.full_low) / 2
+        text += (f"; one county's effect, with behaviour uncertain, {_pp(row.full_low, full)} "
+                 f"to {_pp(row.full_high, full)}")
+        share = row.get("same_sign_share")
+        if pd.notna(share):
+            text += f"; same sign in {share:.0%} of {int(row.draws)} calibrated behaviours"
+    return text
+
+
 def findings_sentences(effects: pd.DataFrame, indices: pd.DataFrame) -> list[str]:
     """The result in three plain sentences, computed from the stored tables."""
+    from ..presentation import scenario_label
+    from ..sensitivity.plan import POSTERIOR_GROUP
+
     gen = effects[effects.output == "innovation_rate"].sort_values("mean_diff", ascending=False)
     best, worst = gen.iloc[0], gen.iloc[-1]
-    s1 = (f"Today's strict management leaves genuine innovation at {best.baseline_mean:.1%} of "
-          f"cadres a quarter; the strongest package, {best.scenario}, changes it by "
-          f"{_pp(best.mean_diff)} percentage points (95% CI {_pp(best.ci_low)} to "
-          f"{_pp(best.ci_high)}), while {worst.scenario} changes it by {_pp(worst.mean_diff)}.")
+    # The table rounds each row to its own interval: read today's level where it is finest.
+    today = gen.loc[(gen.ci_high - gen.ci_low).idxmin(), "baseline_mean"]
+    s1 = (f"Today's strict management leaves genuine innovation at {today:.1%} of cadres a "
+          f"quarter; the strongest package, {scenario_label(best.scenario)}, changes it by "
+          f"{_pp(best.mean_diff, _half(best))} percentage points ({_spread_words(best)}), "
+          f"while {scenario_label(worst.scenario)} changes it by "
+          f"{_pp(worst.mean_diff, _half(worst))} ({_spread_words(worst)}).")
     sym = effects[effects.output == "symbolic_rate"].set_index("scenario")["mean_diff"]
     raises_sym = sym[sym > 0.005].sort_values(ascending=False)
     if len(raises_sym):
-        s2 = (f"Side effects matter: {', '.join(raises_sym.index[:3])} also raise symbolic "
-              f"innovation (by up to {_pp(raises_sym.iloc[0])} points), because they reward a "
-              "recorded innovation more than evaluators can verify it.")
+        s2 = (f"Side effects matter: {', '.join(map(scenario_label, raises_sym.index[:3]))} also "
+              f"raise symbolic innovation (by up to {_pp(raises_sym.iloc[0])} points), because "
+              "they reward a recorded innovation more than evaluators can verify it.")
     else:
         s2 = "No package raises symbolic innovation by more than half a percentage point."
     on_innovation = indices[indices.output == "innovation_rate"]
@@ -213,6 +246,10 @@ def findings_sentences(effects: pd.DataFrame, indices: pd.DataFrame) -> list[str
     params = on_innovation[on_innovation.level == "parameter"].sort_values("ST", ascending=False)
     top = []
     for r in mech.head(3).itertuples():
+        if r.name == POSTERIOR_GROUP:
+            top.append(f"what we do not know about behaviour (the calibrated posterior: {r.ST:.0%} "
+                       "of the variance)")
+            continue
         if r.direction in ("raises", "lowers"):
             how = f", {r.direction} it"
         else:  # mixed or unclear: say what each of its levers does
@@ -220,9 +257,44 @@ def findings_sentences(effects: pd.DataFrame, indices: pd.DataFrame) -> list[str
                        if m.mechanism == r.name and m.direction in ("raises", "lowers")]
             how = "; " + ", ".join(members) if members else f", {r.direction}"
         top.append(f"{_mechanism_name(r.name)} ({r.name}: {r.ST:.0%} of the variance{how})")
-    s3 = ("Across the levers' full ranges, the mechanisms that explain most of the variation in "
-          f"genuine innovation are {'; '.join(top)}.")
+    ranges = ("reform ranges" if "posterior" in set(mech.name) or "posterior_draw" in
+              set(params.name) else "full ranges")
+    s3 = (f"Across the levers' {ranges}, the inputs that explain most of the variation in "
+          f"genuine innovation are {'; '.join(top)}; a share of variance depends on the ranges "
+          "and is not the size of an effect.")
     return [s1, s2, s3]
+
+
+def lever_finding(levers: pd.DataFrame) -> str | None:
+    """The largest effects of single-lever reforms, with their intervals (None without them)."""
+    if levers is None or levers.empty:
+        return None
+    col = "innovation_rate__"
+    parts = []
+    for r in levers.head(3).itertuples():
+        row = {k.removeprefix(col): v for k, v in r._asdict().items() if k.startswith(col)}
+        full = (row["full_high"] - row["full_low"]) / 2
+        parts.append(f"{r.lever} {r.today:g} -> {r.reform:g}: "
+                     f"{_pp(row['mean_diff'], (row['ci_high'] - row['ci_low']) / 2)} points "
+                     f"(one county {_pp(row['full_low'], full)} to {_pp(row['full_high'], full)})")
+    return ("Moved alone from today's value to a plausible reform, the levers that raise genuine "
+            f"innovation most are {'; '.join(parts)} (`lever_effects/lever_effects.md`).")
+
+
+def uncertainty_finding(manifest_posterior: dict | None) -> str:
+    """What the intervals leave out: the uncertainties the evidence could not pin down."""
+    from model.parameters import names
+
+    if not manifest_posterior:
+        return ("These runs hold every behavioural uncertainty at its assumed default: the "
+                "intervals show seed noise only.")
+    calibrated = manifest_posterior.get("calibrated") or manifest_posterior.get("names") or []
+    others = [n for n in names("uncertainty") if n not in set(manifest_posterior.get("names", []))]
+    return (f"What the evidence could not pin down: {len(calibrated)} behavioural uncertainties "
+            "are calibrated to the published evidence and drawn from their posterior in every "
+            f"answer; the other {len(others)} (among them {', '.join(others[:4])}) stay at their "
+            "assumed defaults because no target moves them by a tolerance, so every range above "
+            "is a lower bound on what we do not know.")
 
 
 def cost_finding(effects: pd.DataFrame) -> str | None:
@@ -238,7 +310,12 @@ def cost_finding(effects: pd.DataFrame) -> str | None:
     if raises.empty:
         return "No policy raises genuine innovation clearly enough to price what it buys."
     best = raises.sort_values("mean_diff", ascending=False).iloc[0]
-    priced = raises[raises.per_1000_yuan.notna()].sort_values("per_1000_yuan", ascending=False)
+    # A ratio per 1,000 yuan of a policy costing a few yuan extrapolates far beyond what it
+    # does; such policies are named with what they buy for what they cost instead.
+    costly = raises.cost_diff >= CHEAP_YUAN
+    priced = raises[costly & raises.per_1000_yuan.notna()].sort_values("per_1000_yuan",
+                                                                        ascending=False)
+    cheap = raises[~costly & (raises.cost_diff >= NEGLIGIBLE_YUAN)]
     free = [scenario_label(n) for n, r in raises.iterrows()
             if isinstance(r.cost_reading, str) and (r.cost_reading.startswith("no cost")
                                                     or r.cost_reading.startswith("saves"))]
@@ -247,9 +324,14 @@ def cost_finding(effects: pd.DataFrame) -> str | None:
            f"{number(best.cost_ci_low, 0)} to {number(best.cost_ci_high, 0)})")
     if len(priced):
         top = priced.iloc[0]
+        half = (top.per_1000_yuan_high - top.per_1000_yuan_low) / 2
         out += (f"; per 1,000 yuan per cadre per year, {scenario_label(top.name)} buys the most "
-                f"genuine innovation: {_pp(top.per_1000_yuan)} percentage points (95% CI "
-                f"{_pp(top.per_1000_yuan_low)} to {_pp(top.per_1000_yuan_high)}, Fieller)")
+                f"genuine innovation: {_pp(top.per_1000_yuan, half)} percentage points (95% CI "
+                f"{_pp(top.per_1000_yuan_low, half)} to {_pp(top.per_1000_yuan_high, half)}, "
+                "Fieller)")
+    for name, r in cheap.iterrows():
+        out += (f"; {scenario_label(name)} adds {_pp(r.mean_diff, _half(r))} points for "
+                f"{number(r.cost_diff, 0)} yuan")
     if free:
         out += f"; {', '.join(free)} raise{'s' if len(free) == 1 else ''} it at no extra cost"
     return out + "."
@@ -263,9 +345,14 @@ def write_findings(folder: Path) -> list[str]:
     indices = pd.read_csv(folder / "sensitivity" / "indices.csv")
     sentences = findings_sentences(effects, indices)
     costs = cost_finding(effects)
+    table = folder / "lever_effects" / "lever_effects.csv"
+    levers = lever_finding(pd.read_csv(table)) if table.exists() else None
+    used = json.loads((folder / "policy_comparison" / "manifest.json").read_text()).get(
+        "settings", {}).get("posterior")
+    extra = [t for t in (costs, levers, uncertainty_finding(used)) if t]
     key = _key_figure(folder)
     text = ["# Headline findings", "", *[f"{i}. {s}" for i, s in enumerate(sentences, 1)],
-            *(["", costs] if costs else []), "",
+            *[line for t in extra for line in ("", t)], "",
             f"![Paired effects of each policy on genuine innovation]({key})", "",
             "Tables: `policy_comparison/effects.csv`, `sensitivity/indices.csv`; details in "
             "`sensitivity/summary.md`; provenance in each `manifest.json`.", ""]

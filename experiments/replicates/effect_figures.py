@@ -59,6 +59,22 @@ def _wrapped(names: Sequence[str], width: int = 24) -> list[str]:
     return ["\n".join(textwrap.wrap(scenario_label(n), width)) for n in names]
 
 
+def over_posterior(effects: pd.DataFrame) -> bool:
+    """Whether the effects were computed over several posterior draws (then the wide grey bar
+    is the range of one county's effect given what we do not know about behaviour)."""
+    return "full_low" in effects.columns and effects["draws"].fillna(1).max() > 1
+
+
+def _spread(e: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """The limits of the wide grey bar, in the table's unit: over a posterior the full range
+    (parameter uncertainty and seed noise), else the interval independent seeds would give."""
+    if over_posterior(e):
+        return e["full_low"].to_numpy(float), e["full_high"].to_numpy(float)
+    half = e["ci_halfwidth_unpaired"].fillna(0).to_numpy(float)
+    diff = e["mean_diff"].to_numpy(float)
+    return diff - half, diff + half
+
+
 def _limits(effects: pd.DataFrame, outputs: Sequence[str]) -> dict[str, tuple]:
     """x-limits per panel. Panels of one unit share the extent of their bars, so that no panel
     is zoomed in further than the one with the largest change (a small change looks small); a
@@ -67,9 +83,7 @@ def _limits(effects: pd.DataFrame, outputs: Sequence[str]) -> dict[str, tuple]:
         e = effects[effects["output"] == out]
         parts = [e["mean_diff"]]
         if with_intervals:
-            unpaired = e["ci_halfwidth_unpaired"].fillna(0)
-            parts += [e["ci_low"], e["ci_high"], e["mean_diff"] - unpaired,
-                      e["mean_diff"] + unpaired]
+            parts += [e["ci_low"], e["ci_high"], *_spread(e)]
         v = np.concatenate([np.asarray(p, float) for p in parts]) * display(out).factor
         v = v[np.isfinite(v)]
         return (min(0.0, v.min()), max(0.0, v.max())) if v.size else (0.0, 0.0)
@@ -93,8 +107,9 @@ def _limits(effects: pd.DataFrame, outputs: Sequence[str]) -> dict[str, tuple]:
 def effects_figure(effects: pd.DataFrame, outputs: Sequence[str] | None = None,
                    order: Sequence[str] | None = None):
     """One panel per output: each scenario's mean paired difference from the baseline, with its
-    95% interval (black) and, in light grey, the wider interval independent seeds would have
-    given; each change written beside its bar."""
+    95% interval (black) and, in light grey, over a posterior the range of one county's effect
+    given what we do not know about behaviour (parameter uncertainty and seed noise), else the
+    wider interval independent seeds would have given; each change written beside its bar."""
     from matplotlib.figure import Figure
 
     outputs = list(dict.fromkeys(effects["output"])) if outputs is None else list(outputs)
@@ -136,11 +151,13 @@ def effects_figure(effects: pd.DataFrame, outputs: Sequence[str] | None = None,
         ax.set_title(_panel_title(out, when), fontsize=8)
     n = int(effects["n"].min())
     when = effects.loc[effects["output"] == outputs[0], "window"].iloc[0] if window else ""
+    posterior = over_posterior(effects)
+    where = (f" over {int(effects['draws'].max())} calibrated behaviours" if posterior else "")
     fig.suptitle(f"Effect of each policy compared with '{scenario_label(baseline)}': paired "
-                 f"change{', ' + when if when else ''}, {n} paired replicates\npolicies ordered "
-                 "by their effect on genuine innovation", fontsize=10, y=1 - 0.12 / height,
-                 va="top")
-    _effects_legend(fig, note_h)
+                 f"change{', ' + when if when else ''}, {n} paired replicates{where}\npolicies "
+                 "ordered by their effect on genuine innovation", fontsize=10,
+                 y=1 - 0.12 / height, va="top")
+    _effects_legend(fig, note_h, posterior)
     return fig
 
 
@@ -148,6 +165,7 @@ def _effect_panel(ax, out: str, e: pd.DataFrame, y: np.ndarray) -> None:
     f = display(out).factor
     diff = e["mean_diff"].to_numpy(float) * f
     low, high = e["ci_low"].to_numpy(float) * f, e["ci_high"].to_numpy(float) * f
+    spread_low, spread_high = (v * f for v in _spread(e))
     for k in range(len(y)):
         if not math.isfinite(diff[k]):
             continue
@@ -155,13 +173,14 @@ def _effect_panel(ax, out: str, e: pd.DataFrame, y: np.ndarray) -> None:
         ax.barh(y[k], diff[k], height=0.62, color=COLOURS[judge(out, diff[k])],
                 alpha=0.9 if sure else PALE, lw=0)
         places = decimals((high[k] - low[k]) / 2)
-        edge = high[k] if diff[k] >= 0 else low[k]
+        # Beside the widest bar, so that the number never sits on an interval.
+        edge = (np.nanmax([high[k], spread_high[k]]) if diff[k] >= 0
+                else np.nanmin([low[k], spread_low[k]]))
         ax.text(edge, y[k], f" {number(diff[k], places, sign=True)} " if diff[k] >= 0 else
                 f"{number(diff[k], places, sign=True)} ", va="center",
                 ha="left" if diff[k] >= 0 else "right", fontsize=6.5, color="0.15")
-    unpaired = e["ci_halfwidth_unpaired"].to_numpy(float) * f
-    ax.errorbar(diff, y, xerr=unpaired, fmt="none", ecolor="0.8", elinewidth=4, capsize=0,
-                zorder=2)
+    ax.errorbar(diff, y, xerr=np.clip([diff - spread_low, spread_high - diff], 0, None),
+                fmt="none", ecolor="0.8", elinewidth=4, capsize=0, zorder=2)
     ax.errorbar(diff, y, xerr=[diff - low, high - diff], fmt="none", ecolor="k",
                 elinewidth=1.1, capsize=2.5, zorder=3)
     ax.axvline(0, color="k", lw=0.8)
@@ -169,7 +188,7 @@ def _effect_panel(ax, out: str, e: pd.DataFrame, y: np.ndarray) -> None:
     ax.grid(axis="x", alpha=0.3)
 
 
-def _effects_legend(fig, note_h: float) -> None:
+def _effects_legend(fig, note_h: float, posterior: bool = False) -> None:
     """The colour key, just above the note on barrier shares (``note_h`` inches high)."""
     from matplotlib.lines import Line2D
     from matplotlib.patches import Patch
@@ -180,7 +199,9 @@ def _effects_legend(fig, note_h: float) -> None:
                 Line2D([], [], color="k", lw=1.1, marker="|", ms=6,
                        label=f"{CONFIDENCE:.0%} interval (paired replicates)"),
                 Line2D([], [], color="0.8", lw=4,
-                       label="interval independent seeds would have given")]
+                       label=("range of one county's effect: behaviour uncertain (calibrated "
+                              "posterior) and seed noise" if posterior else
+                              "interval independent seeds would have given"))]
     height = fig.get_figheight()
     fig.legend(handles=handles, loc="lower center", ncols=3, fontsize=7.5, frameon=False,
                bbox_to_anchor=(0.5, (note_h + 0.02) / height))
