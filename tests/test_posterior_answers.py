@@ -105,3 +105,31 @@ def test_reform_ranges_and_the_posterior_as_one_input(posterior):
         build_problem("workload,skill_mean", posterior=posterior)
     with pytest.raises(UserError, match="--ranges"):
         build_problem("levers", ranges="wide")
+
+
+def test_a_resumed_sensitivity_keeps_its_reform_ranges_and_posterior(tmp_path):
+    """`cadresim resume` rebuilds the plan from its record: ranges and posterior included (a
+    plan rebuilt without them would sample another design)."""
+    import shutil
+
+    from experiments.calibration.posterior import default_posterior
+    from experiments.errors import UserError
+    from experiments.sensitivity import Plan, build_problem, parse_outputs
+    from experiments.sensitivity.resume import plan_from_dict
+
+    post = default_posterior()
+    plan = Plan(method="sobol", samples=4, replicates=1,
+                problem=build_problem("levers", ranges="reform", posterior=post),
+                outputs=parse_outputs(None), years=2, seed=3, n_cadres=100, ranges="reform",
+                posterior=post)
+    again = plan_from_dict(plan.to_dict())
+    assert again.to_dict() == plan.to_dict()
+    assert (again.sweep_design(again.design()).fingerprint()
+            == plan.sweep_design(plan.design()).fingerprint())
+    # Another file at the recorded place is refused, not silently mixed in.
+    moved = tmp_path / "posterior"
+    shutil.copytree(post.path, moved)
+    record = plan.to_dict()
+    record["posterior"] = {**record["posterior"], "path": str(moved), "sha256": "0" * 64}
+    with pytest.raises(UserError, match="checksum changed"):
+        plan_from_dict(record)

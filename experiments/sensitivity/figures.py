@@ -29,6 +29,7 @@ from model.parameters import MECHANISMS
 from ..presentation import COLOURS, PALE, display, judge, label
 from ..store import save_figure
 from .analysis import Analysis
+from .plan import POSTERIOR_GROUP, POSTERIOR_INPUT, POSTERIOR_WORDS
 
 #: What turning a parameter up does to an output, in the words written beside its bar.
 DIRECTION_WORDS = {"raises": "raises", "lowers": "lowers", "mixed": "mixed",
@@ -83,6 +84,8 @@ def item_label(name: str) -> str:
     their full name, wrapped ("M13 workload, strict management\\nand stress")."""
     if name in MECHANISMS:
         return "\n".join(textwrap.wrap(f"{name} {MECHANISMS[name].split(' (')[0]}", 30))
+    if name in (POSTERIOR_GROUP, POSTERIOR_INPUT):
+        return "\n".join(textwrap.wrap(POSTERIOR_WORDS, 30))
     return name
 
 

@@ -27,6 +27,8 @@ RANGES = ("declared", "reform")
 #: and prior-drawn uncertainty moves together as one group.
 POSTERIOR_INPUT = "posterior_draw"
 POSTERIOR_GROUP = "posterior"
+#: The posterior group in words, wherever a reader sees it.
+POSTERIOR_WORDS = "what we do not know about behaviour (the calibrated posterior)"
 
 
 def build_problem(spec: str | list[str], ranges: str = "declared",

@@ -17,6 +17,7 @@ from model.parameters import MECHANISMS
 from ..presentation import BARRIER_NOTE, Window, label, meaning
 from ..store import atomic_write_text, write_csv_atomic
 from .analysis import Analysis, OutputAnalysis
+from .plan import POSTERIOR_GROUP, POSTERIOR_INPUT, POSTERIOR_WORDS
 
 FLAG_TEXT = {
     "below_noise": "the index is no larger than what the noise of the runs' random seeds "
@@ -194,8 +195,7 @@ def summary_text(plan, design, analysis: Analysis, info: dict) -> str:
         "",
         f"{label(main).capitalize()}: the {meaning(main)}, {window.label(main)} of each run. "
         f"{len(plan.problem.names)} {kinds} in "
-        f"{len(plan.problem.group_names)} mechanisms, each varied over its declared range "
-        f"(everything else at its default); N = {plan.samples} "
+        f"{len(plan.problem.group_names)} groups, {_ranges_words(plan)}; N = {plan.samples} "
         f"{'base points' if method == 'sobol' else 'trajectories'} x {plan.replicates} seeded "
         f"replicates, {plan.years} years of {plan.n_cadres:,} cadres: {info['n_runs']:,} model "
         f"runs in {duration(info['sweep_seconds'])} ({info['failed_runs']} failed). "
@@ -347,8 +347,24 @@ def _via(params: pd.DataFrame, mechanism: str, direction: str) -> str:
 
 
 def _mech_name(mechanism: str) -> str:
-    """'fault tolerance and error correction' from the mechanism table (module name dropped)."""
+    """'fault tolerance and error correction' from the mechanism table (module name dropped);
+    the posterior group in words."""
+    if mechanism == POSTERIOR_GROUP:
+        return POSTERIOR_WORDS
     return MECHANISMS.get(mechanism, "").split(" (")[0]
+
+
+def _ranges_words(plan) -> str:
+    """How the inputs were sampled, in words (what the shares depend on)."""
+    levers = ("each lever over its reform range (what a county could plausibly reach within a "
+              "few years)" if getattr(plan, "ranges", "declared") == "reform"
+              else "each varied over its declared range")
+    if getattr(plan, "posterior", None) is not None:
+        return (f"{levers}, and the {len(plan.posterior.names)} calibrated behavioural "
+                f"uncertainties drawn together from the posterior as one input "
+                f"(`{POSTERIOR_INPUT}`, group `{POSTERIOR_GROUP}`); everything else at its "
+                "default")
+    return f"{levers} (everything else at its default)"
 
 
 def write_summary(folder, plan, design, analysis: Analysis, info: dict) -> None:

@@ -48,7 +48,24 @@ def plan_from_dict(data: dict) -> Plan:
                       tuple(p["integer"]), tuple(p["groups"]))
     return Plan(method=data["method"], samples=data["samples"], replicates=data["replicates"],
                 problem=problem, outputs=list(data["outputs"]), years=data["years"],
-                seed=data["seed"], second_order=data["second_order"], n_cadres=data["n_cadres"])
+                seed=data["seed"], second_order=data["second_order"], n_cadres=data["n_cadres"],
+                ranges=data.get("ranges", "declared"),
+                posterior=_posterior_of(data.get("posterior")))
+
+
+def _posterior_of(recorded: dict | None):
+    """The posterior a plan drew from, read again from where it was and checked against the
+    checksum recorded with the plan (a different file would mix two ensembles in one sweep)."""
+    if not recorded:
+        return None
+    from ..calibration.posterior import load_posterior
+
+    posterior = load_posterior(recorded["path"])
+    if recorded.get("sha256") and posterior.sha256 != recorded["sha256"]:
+        raise UserError(f"the posterior at {recorded['path']} is not the one this analysis "
+                        "started with (its checksum changed); restore it, or start the analysis "
+                        "again in a new folder")
+    return posterior
 
 
 def _staging_of(target: Path) -> Path:
