@@ -132,3 +132,26 @@ def test_bad_settings_fail_before_anything_is_run_or_written(tmp_path, capsys):
         assert done.value.code == 2, bad
         assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
         assert list(tmp_path.iterdir()) == [], bad  # no results, no staging folder
+
+
+def test_readme_states_the_numbers_of_the_committed_headline():
+    """The README's findings are written from the committed tables; after `make run` they must
+    be rewritten, and this test says where they went stale."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme[readme.index("<!-- HEADLINE:BEGIN -->"):readme.index("<!-- HEADLINE:END -->")]
+    text = " ".join(block.split())
+    folder = ROOT / "results" / "headline"
+    effects = pd.read_csv(folder / "policy_comparison" / "effects.csv")
+    gen = effects[effects.output == "innovation_rate"].set_index("scenario")
+    cft = gen.loc["credible_fault_tolerance"]
+    assert (f"{cft.mean_diff * 100:.1f} percentage points ({cft.ci_low * 100:.1f}-"
+            f"{cft.ci_high * 100:.1f}") in text
+    today = gen.loc[(gen.ci_high - gen.ci_low).idxmin(), "baseline_mean"]
+    assert f"about {today:.1%} of cadres" in text
+    summary = pd.read_csv(folder / "policy_comparison" / "summary.csv")
+    base = summary[summary.scenario == "baseline"]
+    for barrier in ("afraid", "unable", "unwilling", "unaccustomed"):
+        assert f"{barrier} {base[f'barrier_{barrier}'].mean():.0%}" in text, barrier
+    indices = pd.read_csv(folder / "sensitivity" / "indices.csv")
+    m13 = indices[(indices.output == "innovation_rate") & (indices.name == "M13")].iloc[0]
+    assert f"workload and stress {m13.ST:.0%}" in text
