@@ -148,9 +148,13 @@ class CadreModel(mesa.Model):
         self._initial_stress()
 
         self._agent_of_row: list | None = None
+        # The agent id of each row (-1: none), kept beside the agents so that the agent
+        # reporters read ids with one NumPy take instead of a Python loop each quarter.
+        self._id_of_row = np.full(pop.n, -1, dtype=np.int64)
         if with_agents:
             with gc_paused():
                 self._agent_of_row = CadreAgent.enrol(self, list(range(pop.n)))
+            self._id_of_row[:] = [a.unique_id for a in self._agent_of_row]
         # The decision terms at the start (no action taken yet) give explain() and the barriers.
         ctx = self._context(0.0)
         _, self.decision, pop.barrier[:] = decision.decide(pop, self.pr, ctx, np.ones(pop.n))
@@ -203,9 +207,7 @@ class CadreModel(mesa.Model):
     def _agent_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """(rows, agent ids) of the serving cadres, for the agent reporters."""
         rows = np.flatnonzero(self.population.active)
-        ids = np.fromiter((self._agent_of_row[r].unique_id for r in rows), dtype=np.int64,
-                          count=rows.size)
-        return rows, ids
+        return rows, self._id_of_row[rows]
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -294,6 +296,7 @@ class CadreModel(mesa.Model):
             rows = recruits.tolist()
             for row, agent in zip(rows, CadreAgent.enrol(self, rows), strict=True):
                 self._agent_of_row[row] = agent
+                self._id_of_row[row] = agent.unique_id
         return recruits
 
     def _retire_agents(self, rows: np.ndarray) -> None:
@@ -307,6 +310,7 @@ class CadreModel(mesa.Model):
         for row in rows:
             leaving.append(self._agent_of_row[row])
             self._agent_of_row[row] = None
+        self._id_of_row[rows] = -1
         CadreAgent.retire(self, leaving, table)
 
     def cadre_left(self, agent: CadreAgent) -> None:
@@ -317,6 +321,7 @@ class CadreModel(mesa.Model):
         agent._final, agent.row = ({name: getattr(pop, name)[[row]] for name in COLUMNS}, 0), None
         pop.active[row] = False
         self._agent_of_row[row] = None
+        self._id_of_row[row] = -1
         self._time_budget = None
         # A head who leaves leaves its post vacant: its subordinates see no stance (M9).
         self.leaders = leaders.leader_rows(pop, self.organisation.n_units)
@@ -338,7 +343,7 @@ class CadreModel(mesa.Model):
                                "build it with agents to list its cadres")
         pop = self.population
         rows = np.flatnonzero(pop.active)
-        data = {"cadre": [self._agent_of_row[r].unique_id for r in rows]}
+        data = {"cadre": self._id_of_row[rows]}
         data.update({name: getattr(pop, name)[rows] for name in COLUMNS if name != "active"})
         return pd.DataFrame(data)
 

@@ -172,12 +172,13 @@ def test_rng_is_accepted_as_mesa_3_names_the_seed():
 
 
 def test_agent_reporters_give_a_row_per_cadre_and_step():
-    m = run(steps=3, n_cadres=120)
+    m = run(steps=9, n_cadres=120)  # two year ends: leavers gone, recruits in
     df = m.datacollector.get_agent_vars_dataframe()
     assert list(df.columns) == ["skill", "risk_aversion", "ambition", "stress", "last_action",
                                 "barrier"]
-    last = df.xs(3, level="Step")
+    last = df.xs(9, level="Step")
     assert len(last) == len(m.agents)
+    assert set(last.index) == {a.unique_id for a in m.agents}
     agent = next(iter(m.agents))
     assert last.loc[agent.unique_id, "skill"] == agent.skill
     assert last.loc[agent.unique_id, "barrier"] == agent.barrier
