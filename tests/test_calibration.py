@@ -4,6 +4,7 @@ target in its posterior-predictive check."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
@@ -209,3 +210,23 @@ def test_committed_posterior_meets_every_target():
     if unmet:
         summary = (post.path / "summary.md").read_text(encoding="utf-8")
         assert "Not every target can be met" in summary
+
+
+def test_nuisance_prior_carries_the_uncalibrated_uncertainties_as_prior_draws(tmp_path):
+    """`--nuisance prior`: the uncertainties the targets cannot inform are drawn afresh from their
+    declared ranges for every candidate, and the posterior carries them into every answer."""
+    from model.parameters import PARAMETERS_BY_NAME, names
+
+    plan = _plan(_synthetic_targets(tmp_path), population=20, max_generations=1)
+    plan = dataclasses.replace(plan, nuisance="prior")
+    calibrate(plan, tmp_path / "cal", progress=False, log=lambda _: None, engine="serial")
+    post = load_posterior(tmp_path / "cal")
+    others = [n for n in names("uncertainty") if n not in TRUE]
+    assert set(post.names) == set(TRUE) | set(others)
+    assert post.calibrated == list(TRUE)
+    for name in others:
+        p, values = PARAMETERS_BY_NAME[name], post.params[name]
+        assert values.between(p.low, p.high).all(), name
+        assert values.nunique() > 1, f"{name} was not drawn from its range"
+    summary = (tmp_path / "cal" / "summary.md").read_text()
+    assert "draws from their declared ranges" in summary
