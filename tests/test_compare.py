@@ -195,6 +195,6 @@ def test_the_headline_states_cost_and_the_best_value_from_the_table():
     eff = effects_table(summary, "b", ["innovation_rate", "policy_cost"])
     text = cost_finding(eff)
     assert text.startswith("What it costs: big, the strongest, adds 4,000 yuan per cadre per year")
-    assert "thrifty buys the most genuine innovation: +50.0 percentage points" in text
+    assert "thrifty buys the most genuine innovation: +50 percentage points" in text
     assert text.endswith("free raises it at no extra cost.")
     assert cost_finding(eff.drop(columns=["cost_diff"])) is None  # tables from before costs
