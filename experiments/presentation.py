@@ -291,6 +291,19 @@ LEGEND_WORDS = {
 }
 
 
+def direction_handles() -> list:
+    """The colour key of a figure that colours parameters by what turning them up does to
+    genuine innovation (sensitivity indices), pale where seed noise hides it."""
+    from matplotlib.patches import Patch
+
+    return [Patch(color=COLOURS["better"], label="turning it up is better for genuine "
+                  "innovation"),
+            Patch(color=COLOURS["worse"], label="turning it up is worse for genuine innovation"),
+            Patch(color=COLOURS["neither"], label="neither, mixed or unclear"),
+            Patch(color=COLOURS["neither"], alpha=PALE,
+                  label="pale: cannot be told from seed noise")]
+
+
 def judge(output: str, change: float) -> str:
     """"better", "worse" or "neither": what a change of ``output`` does for genuine
     innovation."""

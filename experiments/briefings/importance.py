@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from ..errors import UserError
-from ..presentation import COLOURS, GOOD_DIRECTION, PALE
+from ..presentation import COLOURS, GOOD_DIRECTION, PALE, direction_handles
 from ..sensitivity.figures import bar_colour
 from ..store import load_manifest
 from .labels import OUTPUT_LABELS
@@ -100,7 +100,6 @@ def importance_bars(table, title: str, xlabel: str, floor: float | None = None, 
     and the seed-noise floor (when given) as a dotted line. Values (and the floor) are multiplied
     by ``scale`` (100 shows Sobol indices in percent)."""
     from matplotlib.figure import Figure
-    from matplotlib.patches import Patch
 
     t = table.head(top).iloc[::-1]
     fig = Figure(figsize=(8.5, 0.34 * len(t) + 1.6), layout="constrained")
@@ -119,13 +118,7 @@ def importance_bars(table, title: str, xlabel: str, floor: float | None = None, 
     ax.set_yticks(y, list(t["label"] if "label" in t else t["name"]))
     ax.set(xlabel=xlabel, title=title)
     ax.set_xlim(left=min(0.0, float(np.nanmin(value - conf))))
-    handles = [Patch(color=COLOURS["better"], label="turning it up is better for genuine "
-                     "innovation"),
-               Patch(color=COLOURS["worse"], label="turning it up is worse for genuine "
-                     "innovation"),
-               Patch(color=COLOURS["neither"], label="mixed, unclear or neither"),
-               Patch(color=COLOURS["neither"], alpha=PALE,
-                     label="pale: cannot be told from seed noise")]
+    handles = direction_handles()
     if floor is not None and np.isfinite(floor):
         handles += ax.get_legend_handles_labels()[0]
     ax.legend(handles=handles, loc="lower right", fontsize=8)

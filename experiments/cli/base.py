@@ -32,6 +32,27 @@ def cli() -> None:
 _invocation: list[str] | None = None
 
 
+def n_cadres_option(default: int | None, help: str, dest: str = "n_cadres"):
+    """``--n-cadres`` (the county's size, one name in every command), and the hidden old
+    ``--cadres`` that still works with a note; the command receives the value as ``dest``."""
+    import functools
+
+    def wrap(f):
+        @functools.wraps(f)
+        def command(*args, old_cadres=None, **kwargs):
+            if old_cadres is not None:
+                click.echo("note: --cadres is now called --n-cadres (as in run and compare)",
+                           err=True)
+                kwargs[dest] = old_cadres
+            return f(*args, **kwargs)
+
+        command = click.option("--cadres", "old_cadres", type=int, default=None,
+                               hidden=True)(command)
+        return click.option("--n-cadres", dest, type=int, default=default,
+                            show_default=default is not None, help=help)(command)
+    return wrap
+
+
 def command_line() -> list[str]:
     """The command line of the running ``cadresim`` command (for manifests)."""
     return list(_invocation) if _invocation is not None else list(sys.argv)

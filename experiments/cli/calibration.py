@@ -5,7 +5,8 @@ from __future__ import annotations
 
 import click
 
-from .base import cli, command_line
+from ..runner import DEFAULT_SEED
+from .base import cli, command_line, n_cadres_option
 from .sweeps import add_engine_options
 
 
@@ -35,10 +36,8 @@ from .sweeps import add_engine_options
               help="Fresh seeds per posterior set in the posterior-predictive check.")
 @click.option("--years", "-y", type=int, default=None,
               help="Years per run (default: the targets file's setting).")
-@click.option("--n-cadres", "cadres", type=int, default=None,
-              help="Cadres per run (default: the targets file's setting).")
-@click.option("--cadres", "old_cadres", type=int, default=None, hidden=True)
-@click.option("--seed", "-s", type=int, default=2026, show_default=True, help="Root seed.")
+@n_cadres_option(None, "Cadres per run (default: the targets file's setting).", dest="cadres")
+@click.option("--seed", "-s", type=int, default=DEFAULT_SEED, show_default=True, help="Root seed.")
 @click.option("--quick", is_flag=True,
               help="Small, short runs and a population of 40 (for tests; not for findings).")
 @click.option("--dry-run", is_flag=True, help="State the runs and time; write nothing.")
@@ -46,7 +45,7 @@ from .sweeps import add_engine_options
 @add_engine_options
 def calibrate_cmd(targets_file, out, population, max_generations, min_acceptance,
                   calibrate_spec, nuisance, screening_trajectories, ppc_seeds, years, cadres,
-                  old_cadres, seed, quick, dry_run, quiet, **engine):
+                  seed, quick, dry_run, quiet, **engine):
     """Calibrate the uncertainties (never the levers) against the published targets.
 
     Screens which uncertainties the targets can inform, runs ABC-SMC generations as resumable
@@ -56,9 +55,6 @@ def calibrate_cmd(targets_file, out, population, max_generations, min_acceptance
     from ..calibration import CalibrationPlan, load_targets, quick_plan
     from ..calibration.cost import estimate_cost, format_cost
 
-    if old_cadres is not None:  # the option's name before it matched every other command
-        click.echo("note: --cadres is now called --n-cadres (as in run and compare)", err=True)
-        cadres = old_cadres
     chosen = tuple(s.strip() for s in calibrate_spec.split(",") if s.strip()) \
         if calibrate_spec else ()
     plan = CalibrationPlan(targets=load_targets(targets_file), population=population,

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 from ..runner import DEFAULT_SEED
-from .base import cli, command_line
+from .base import cli, command_line, n_cadres_option
 from .sweeps import add_engine_options
 
 
@@ -25,9 +25,7 @@ from .sweeps import add_engine_options
                    "success_rate, mean_stress, cumulative_value and the four barriers); the "
                    "first is the one summary.md ranks.")
 @click.option("--years", "-y", type=int, default=20, show_default=True, help="Years per run.")
-@click.option("--n-cadres", type=int, default=1000, show_default=True,
-              help="Cadres in the simulated county.")
-@click.option("--cadres", "old_cadres", type=int, default=None, hidden=True)
+@n_cadres_option(1000, "Cadres in the simulated county.")
 @click.option("--seed", "-s", type=int, default=DEFAULT_SEED, show_default=True,
               help="Root seed of the sample and of every run.")
 @click.option("--second-order", is_flag=True, help="Also compute Sobol second-order indices.")
@@ -46,8 +44,7 @@ from .sweeps import add_engine_options
 @click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @add_engine_options
 def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, years, n_cadres,
-                    old_cadres, seed, second_order, ranges, posterior_spec, out, dry_run, quiet,
-                    **engine):
+                    seed, second_order, ranges, posterior_spec, out, dry_run, quiet, **engine):
     """Which levers and mechanisms drive innovation, in which direction, and how sure we are.
 
     Runs a seeded SALib design (R replicates per row) through the sweep engine, then writes
@@ -57,9 +54,6 @@ def sensitivity_cmd(method, samples, replicates, params_spec, outputs_spec, year
     from ..calibration.posterior import resolve_posterior
     from ..sensitivity import Plan, build_problem, estimate_cost, format_cost, parse_outputs
 
-    if old_cadres is not None:  # the option's name before it matched run and compare
-        click.echo("note: --cadres is now called --n-cadres (as in run and compare)", err=True)
-        n_cadres = old_cadres
     if samples is None:
         samples = 128 if method == "sobol" else 20
     posterior = resolve_posterior(posterior_spec)

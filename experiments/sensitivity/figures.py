@@ -26,7 +26,7 @@ import numpy as np
 
 from model.parameters import MECHANISMS
 
-from ..presentation import COLOURS, PALE, display, judge, label
+from ..presentation import COLOURS, PALE, direction_handles, display, judge, label
 from ..store import save_figure
 from .analysis import Analysis
 from .plan import POSTERIOR_GROUP, POSTERIOR_INPUT, POSTERIOR_WORDS
@@ -63,15 +63,8 @@ def _grid(n: int, rows_per_panel: int, label_inches: float, cols: int = 3):
 
 def _legend(fig, method: str) -> None:
     from matplotlib.lines import Line2D
-    from matplotlib.patches import Patch
 
-    handles = [Patch(color=COLOURS["better"], label="turning it up is better for genuine "
-                     "innovation"),
-               Patch(color=COLOURS["worse"], label="turning it up is worse for genuine "
-                     "innovation"),
-               Patch(color=COLOURS["neither"], label="neither, mixed or unclear"),
-               Patch(color=COLOURS["neither"], alpha=PALE,
-                     label="pale: cannot be told from seed noise")]
+    handles = direction_handles()
     if method == "sobol":
         handles.append(Line2D([], [], marker="o", color="k", ls="", ms=3,
                               label="first-order share (alone)"))
