@@ -14,6 +14,8 @@ from experiments.cli import main
 from experiments.store import read_png_provenance
 
 SERIAL = ["--engine", "serial", "--quiet"]
+#: The root seed the quick examples' known answers were recorded with.
+SEED = ["--seed", "0"]
 
 
 def _run(args, capsys) -> tuple[int, str, str]:
@@ -29,14 +31,15 @@ def _run(args, capsys) -> tuple[int, str, str]:
 @pytest.fixture(scope="module")
 def discovered(tmp_path_factory):
     out = tmp_path_factory.mktemp("discover") / "cost"
-    main(["discover", "--where", "policy_cost > 9000", "--quick", "--out", str(out), *SERIAL])
+    main(["discover", "--where", "policy_cost > 9000", "--quick", "--out", str(out), *SERIAL,
+          *SEED])
     return out
 
 
 @pytest.fixture(scope="module")
 def robust_dir(tmp_path_factory):
     out = tmp_path_factory.mktemp("robust") / "r"
-    main(["robust", "--quick", "--out", str(out), *SERIAL])
+    main(["robust", "--quick", "--out", str(out), *SERIAL, *SEED])
     return out
 
 
@@ -103,7 +106,8 @@ def test_any_sweep_directory_is_a_source(tmp_path, capsys):
 
 def test_same_points_on_two_processes(discovered, tmp_path, capsys):
     code, _, err = _run(["discover", "--where", "policy_cost > 9000", "--quick", "--engine",
-                         "local", "--workers", "2", "--quiet", "--out", str(tmp_path / "p")],
+                         "local", "--workers", "2", "--quiet", "--out", str(tmp_path / "p"),
+                         *SEED],
                         capsys)
     assert code == 0, err
     assert pd.read_parquet(tmp_path / "p" / "points.parquet").equals(
@@ -156,11 +160,11 @@ def test_robust_resumes_after_an_interruption(robust_dir, tmp_path, monkeypatch)
 
     monkeypatch.setattr(robust_run, "run_search", stop_after_first_generation)
     with pytest.raises(SystemExit):
-        main(["robust", "--quick", "--out", str(tmp_path / "r"), *SERIAL])
+        main(["robust", "--quick", "--out", str(tmp_path / "r"), *SERIAL, *SEED])
     staged = tmp_path / ".r.partial" / "runs"
     assert (staged / "gen-000" / "results.parquet").is_file() and not (tmp_path / "r").exists()
     monkeypatch.setattr(robust_run, "run_search", real)
-    main(["robust", "--quick", "--out", str(tmp_path / "r"), *SERIAL])
+    main(["robust", "--quick", "--out", str(tmp_path / "r"), *SERIAL, *SEED])
     assert pd.read_csv(tmp_path / "r" / "pareto.csv").equals(
         pd.read_csv(robust_dir / "pareto.csv"))
 

@@ -6,7 +6,8 @@ from __future__ import annotations
 import click
 
 from ..errors import UserError
-from .base import cli, command_line
+from ..runner import DEFAULT_SEED
+from .base import cli, command_line, n_cadres_option
 from .sweeps import add_engine_options
 
 #: Sizes of ``--quick`` (the tests' size: seconds, not a result).
@@ -40,9 +41,9 @@ def _refuse_with_source(ctx, names: list[str]) -> None:
                    "posterior).")
 @click.option("--replicates", "-R", type=int, default=1, show_default=True,
               help="Seeded runs per point and arm (their mean is the point's result).")
-@click.option("--years", type=int, default=20, show_default=True, help="Years per run.")
-@click.option("--cadres", type=int, default=1000, show_default=True, help="Cadres per run.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--years", "-y", type=int, default=20, show_default=True, help="Years per run.")
+@n_cadres_option(1000, "Cadres per run.", dest="cadres")
+@click.option("--seed", "-s", type=int, default=DEFAULT_SEED, show_default=True,
               help="Root seed of the sample, the runs, the held-out split and the tree.")
 @click.option("--levers", default="all", show_default=True,
               help="Levers to vary (all, or comma-separated names); the rest stay at the "
@@ -58,9 +59,9 @@ def _refuse_with_source(ctx, names: list[str]) -> None:
               help="Report this box of the peeling trajectory instead (see trajectory.csv).")
 @click.option("--quick", is_flag=True, help="Tiny runs (the tests' size): seconds, not a result.")
 @click.option("--dry-run", is_flag=True, help="Print runs and estimated time; write nothing.")
-@click.option("--out", default=None,
+@click.option("--out", "-o", default=None,
               help="New results folder (default results/discover-<result>[-<scenario>]).")
-@click.option("--quiet", is_flag=True, help="No progress bar.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bar.")
 @add_engine_options
 @click.pass_context
 def discover_cmd(ctx, source, where, effect, against, points, replicates, years, cadres, seed,
@@ -145,17 +146,18 @@ QUICK_ROBUST = {"population": 6, "generations": 2, "draws": 4, "replicates": 1, 
                    "many fresh ones check the result.")
 @click.option("--replicates", "-R", type=int, default=1, show_default=True,
               help="Seeded runs per package and world.")
-@click.option("--years", type=int, default=20, show_default=True, help="Years per run.")
-@click.option("--cadres", type=int, default=1000, show_default=True, help="Cadres per run.")
-@click.option("--seed", type=int, default=0, show_default=True,
+@click.option("--years", "-y", type=int, default=20, show_default=True, help="Years per run.")
+@n_cadres_option(1000, "Cadres per run.", dest="cadres")
+@click.option("--seed", "-s", type=int, default=DEFAULT_SEED, show_default=True,
               help="Root seed of the worlds, the runs and the search.")
 @click.option("--posterior", default=None, metavar="DIR|none",
               help="Calibration folder the uncertainties are drawn from (default: the headline "
                    "posterior when it exists); 'none': sample them over their declared ranges.")
 @click.option("--quick", is_flag=True, help="Tiny runs (the tests' size): seconds, not a result.")
 @click.option("--dry-run", is_flag=True, help="Print runs and estimated time; write nothing.")
-@click.option("--out", default="results/robust", show_default=True, help="New results folder.")
-@click.option("--quiet", is_flag=True, help="No progress bars.")
+@click.option("--out", "-o", default="results/robust", show_default=True,
+              help="New results folder.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress bars.")
 @add_engine_options
 def robust_cmd(budget, levers, population, generations, draws, replicates, years, cadres, seed,
                posterior, quick, dry_run, out, quiet, **engine):

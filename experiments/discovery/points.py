@@ -144,7 +144,7 @@ class DiscoverPlan:
     def __post_init__(self):
         for label, value, low in (("--points", self.points, 20),
                                   ("--replicates", self.replicates, 1), ("--years", self.years, 1),
-                                  ("--cadres", self.n_cadres, MIN_CADRES)):
+                                  ("--n-cadres", self.n_cadres, MIN_CADRES)):
             if value < low:
                 raise UserError(f"{label} {value}: need at least {low}")
         if self.seed < 0:

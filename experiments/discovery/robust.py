@@ -79,7 +79,7 @@ class RobustPlan:
                                   ("--generations", self.generations, 1),
                                   ("--draws", self.draws, 4), ("--replicates", self.replicates, 1),
                                   ("--years", self.years, 1),
-                                  ("--cadres", self.n_cadres, MIN_CADRES)):
+                                  ("--n-cadres", self.n_cadres, MIN_CADRES)):
             if value < low:
                 raise UserError(f"{label} {value}: need at least {low}")
         if not np.isfinite(self.budget):
