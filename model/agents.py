@@ -105,10 +105,10 @@ class CadreAgent(mesa.Agent):
     def enrol(cls, model, rows: list[int]) -> list[CadreAgent]:
         """Create and register one agent per row, as ``CadreAgent(model, row)`` would (a
         cohort at once, see mesa_adapter)."""
-        def init(agent, k):
-            agent.row, agent._final = rows[k], None
-
-        return mesa_adapter.enrol_cohort(model, cls, init, len(rows))
+        agents = mesa_adapter.enrol_cohort(model, cls, len(rows))
+        for agent, row in zip(agents, rows, strict=True):
+            agent.row, agent._final = row, None
+        return agents
 
     @staticmethod
     def retire(model, agents: list[CadreAgent], table: dict) -> None:

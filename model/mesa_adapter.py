@@ -8,9 +8,16 @@ and ``model._all_agents`` (weak agent sets) -- and drawing ids from ``Agent._ids
 private to Mesa and may change between releases, so they are touched here only, the version is
 checked at import, and tests/test_mesa_adapter.py checks that a cohort registered here is
 indistinguishable from agents made with ``CadreAgent(model, row)``.
+
+The weak agent sets are ``weakref.WeakKeyDictionary`` objects; their Python-level ``update`` and
+``pop`` cost about a microsecond per agent, so cohorts are written into the dictionary behind
+them (``.data``, keyed by weak references that call the dictionary's own ``_remove`` when an
+agent dies), as Mesa's own ``AgentSet.shuffle`` does.
 """
 
 from __future__ import annotations
+
+import weakref
 
 import mesa
 from mesa.agent import AgentSet
@@ -24,39 +31,40 @@ if not mesa.__version__.startswith(SUPPORTED_MESA + "."):  # pragma: no cover - 
         "version with: pip install 'mesa==3.3.1'")
 
 
-def enrol_cohort(model, cls, init, count: int) -> list:
+def enrol_cohort(model, cls, count: int) -> list:
     """Create ``count`` agents of ``cls`` in ``model`` and register them as ``cls(model, ...)``
     would: ids from Mesa's counter in order, in ``model.agents`` and ``model.agents_by_type``.
-    ``init(agent, k)`` sets the k-th agent's own attributes."""
+    The caller sets the agents' own attributes."""
     ids = mesa.Agent._ids[model]
-    agents = []
-    for k in range(count):
-        agent = cls.__new__(cls)
+    new = cls.__new__
+    agents = [new(cls) for _ in range(count)]
+    for agent in agents:
         agent.model, agent.unique_id, agent.pos = model, next(ids), None
-        init(agent, k)
-        agents.append(agent)
     if cls not in model._agents_by_type:
         model._agents_by_type[cls] = AgentSet([], random=model.random)
-    cohort = dict.fromkeys(agents)
-    model._agents.update(cohort)
-    model._agents_by_type[cls]._agents.update(cohort)
-    model._all_agents._agents.update(cohort)
+    model._agents.update(dict.fromkeys(agents))
+    for weak in (model._agents_by_type[cls]._agents, model._all_agents._agents):
+        weak.data.update(dict.fromkeys([weakref.ref(a, weak._remove) for a in agents]))
     return agents
 
 
 def retire_cohort(model, agents: list) -> None:
     """Deregister ``agents`` from ``model`` as ``Agent.remove`` would (agents already removed are
     skipped)."""
-    registry, everyone = model._agents, model._all_agents._agents
+    registry, everyone = model._agents, model._all_agents._agents.data
     for agent in agents:
         if registry.pop(agent, False) is not False:
-            model._agents_by_type[type(agent)]._agents.pop(agent, None)
-            everyone.pop(agent, None)
+            key = weakref.ref(agent)  # equal to (and hashed like) the registered reference
+            model._agents_by_type[type(agent)]._agents.data.pop(key, None)
+            everyone.pop(key, None)
 
 
 def drop_agents(model) -> None:
     """Drop the model's hard references to its agents (its agent sets hold weak ones), so a
-    finished model and its agents are freed at once by reference counting."""
+    finished model and its agents are freed at once by reference counting. The weak sets are
+    emptied first, so that the dying agents do not call back into them one by one."""
+    for agent_set in (model._all_agents, *model._agents_by_type.values()):
+        agent_set._agents.data.clear()
     model._agents.clear()
 
 

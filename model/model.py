@@ -205,9 +205,8 @@ class CadreModel(mesa.Model):
                 "policy_cost": cost, **self.year_stats}
 
     def _agent_rows(self) -> tuple[np.ndarray, np.ndarray]:
-        """(rows, agent ids) of the serving cadres, for the agent reporters."""
-        rows = np.flatnonzero(self.population.active)
-        return rows, self._id_of_row[rows]
+        """(which rows serve, the agent id of every row), for the agent reporters."""
+        return self.population.active, self._id_of_row
 
     # ------------------------------------------------------------------ the step
     def step(self) -> None:
@@ -301,15 +300,15 @@ class CadreModel(mesa.Model):
 
     def _retire_agents(self, rows: np.ndarray) -> None:
         """Agents of cadres who left keep their last state and leave the Mesa model."""
-        rows = [r for r in rows.tolist() if self._agent_of_row[r] is not None]
-        if not rows:
+        rows = rows[self._id_of_row[rows] >= 0]  # rows whose agent was removed have none
+        if not rows.size:
             return
         pop = self.population
         table = {name: getattr(pop, name)[rows] for name in COLUMNS}
-        leaving = []
-        for row in rows:
-            leaving.append(self._agent_of_row[row])
-            self._agent_of_row[row] = None
+        of_row = self._agent_of_row
+        leaving = [of_row[row] for row in rows.tolist()]
+        for row in rows.tolist():
+            of_row[row] = None
         self._id_of_row[rows] = -1
         CadreAgent.retire(self, leaving, table)
 

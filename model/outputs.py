@@ -137,46 +137,80 @@ def _count_kernel(active, rank, age, barrier, terms, skill, risk_aversion, ambit
                   demerit_until, score, year, age_limit, action, attempted, success,
                   investigated, excused, sanctioned, exposed, value, acted, stats):
     """One pass over the cadres: counts of events (all rows), of barriers and sums of states
-    (serving cadres); ``stats`` positions are named by STAT."""
+    (serving cadres); ``stats`` positions are named by STAT. (The sums are kept in local
+    variables, which the compiler holds in registers, and stored once at the end.)"""
+    n = attempts = successes = n_investigated = n_excused = n_sanctioned = 0.0
+    n_symbolic = n_incremental = total_value = n_exposed = 0.0
+    non_innovators = gap = burned_out = heads = stimulating = leaders = ceilinged = 0.0
+    bind0 = bind1 = bind2 = bind3 = sh0 = sh1 = sh2 = sh3 = 0.0
+    sum_skill = sum_risk = sum_ambition = sum_stress = sum_tolerance = 0.0
+    sum_risk_belief = sum_detection = sum_routine = sum_stance = 0.0
     for i in range(active.size):
         if acted:
-            stats[STAT.attempts] += attempted[i]
-            stats[STAT.successes] += success[i]
-            stats[STAT.investigated] += investigated[i]
-            stats[STAT.excused] += excused[i]
-            stats[STAT.sanctioned] += sanctioned[i]
-            stats[STAT.symbolic] += action[i] == SYMBOLIC
-            stats[STAT.incremental] += action[i] == INCREMENTAL
-            stats[STAT.value] += value[i]
-            stats[STAT.exposed] += exposed[i]
+            attempts += attempted[i]
+            successes += success[i]
+            n_investigated += investigated[i]
+            n_excused += excused[i]
+            n_sanctioned += sanctioned[i]
+            n_symbolic += action[i] == SYMBOLIC
+            n_incremental += action[i] == INCREMENTAL
+            total_value += value[i]
+            n_exposed += exposed[i]
         if not active[i]:
             continue
-        stats[STAT.n] += 1.0
+        n += 1.0
         b = barrier[i]
         if b >= 0:  # did not innovate genuinely: its gap and its parts
-            stats[STAT.non_innovators] += 1.0
-            stats[STAT.binding_afraid + b] += 1.0
-            stats[STAT.gap] += terms[i, TERM.p_without_barriers] - terms[i, TERM.p_innovate]
-            for k in range(len(BARRIER_NAMES)):
-                stats[STAT.shapley_afraid + k] += terms[i, TERM.shapley_afraid + k]
-        stats[STAT.burned_out] += stress[i] > BURNOUT_STRESS
+            non_innovators += 1.0
+            if b == 0:
+                bind0 += 1.0
+            elif b == 1:
+                bind1 += 1.0
+            elif b == 2:
+                bind2 += 1.0
+            else:
+                bind3 += 1.0
+            gap += terms[i, TERM.p_without_barriers] - terms[i, TERM.p_innovate]
+            sh0 += terms[i, TERM.shapley_afraid]
+            sh1 += terms[i, TERM.shapley_afraid + 1]
+            sh2 += terms[i, TERM.shapley_afraid + 2]
+            sh3 += terms[i, TERM.shapley_afraid + 3]
+        burned_out += stress[i] > BURNOUT_STRESS
         if rank[i] >= HEAD:
-            stats[STAT.leaders] += 1.0
-            stats[STAT.ceilinged] += age[i] >= age_limit
+            leaders += 1.0
+            ceilinged += age[i] >= age_limit
             if rank[i] == HEAD:
-                stats[STAT.heads] += 1.0
+                heads += 1.0
                 own = stance(recent_innovation[i], risk_aversion[i], demerit_until[i], score[i],
                              year)
-                stats[STAT.stimulating] += own > 0.0
-        stats[STAT.mean_skill] += skill[i]
-        stats[STAT.mean_risk_aversion] += risk_aversion[i]
-        stats[STAT.mean_ambition] += ambition[i]
-        stats[STAT.mean_stress] += stress[i]
-        stats[STAT.perceived_tolerance] += tolerance[i]
-        stats[STAT.perceived_risk] += risk_belief[i]
-        stats[STAT.perceived_detection] += detection[i]
-        stats[STAT.routine_performance] += routine[i]
-        stats[STAT.leader_support] += seen_stance[i]
+                stimulating += own > 0.0
+        sum_skill += skill[i]
+        sum_risk += risk_aversion[i]
+        sum_ambition += ambition[i]
+        sum_stress += stress[i]
+        sum_tolerance += tolerance[i]
+        sum_risk_belief += risk_belief[i]
+        sum_detection += detection[i]
+        sum_routine += routine[i]
+        sum_stance += seen_stance[i]
+    stats[STAT.n], stats[STAT.attempts], stats[STAT.successes] = n, attempts, successes
+    stats[STAT.investigated], stats[STAT.excused] = n_investigated, n_excused
+    stats[STAT.sanctioned], stats[STAT.symbolic] = n_sanctioned, n_symbolic
+    stats[STAT.incremental], stats[STAT.value] = n_incremental, total_value
+    stats[STAT.exposed], stats[STAT.non_innovators] = n_exposed, non_innovators
+    stats[STAT.gap] = gap
+    stats[STAT.burned_out], stats[STAT.heads] = burned_out, heads
+    stats[STAT.stimulating], stats[STAT.leaders] = stimulating, leaders
+    stats[STAT.ceilinged] = ceilinged
+    stats[STAT.binding_afraid], stats[STAT.binding_afraid + 1] = bind0, bind1
+    stats[STAT.binding_afraid + 2], stats[STAT.binding_afraid + 3] = bind2, bind3
+    stats[STAT.shapley_afraid], stats[STAT.shapley_afraid + 1] = sh0, sh1
+    stats[STAT.shapley_afraid + 2], stats[STAT.shapley_afraid + 3] = sh2, sh3
+    stats[STAT.mean_skill], stats[STAT.mean_risk_aversion] = sum_skill, sum_risk
+    stats[STAT.mean_ambition], stats[STAT.mean_stress] = sum_ambition, sum_stress
+    stats[STAT.perceived_tolerance], stats[STAT.perceived_risk] = sum_tolerance, sum_risk_belief
+    stats[STAT.perceived_detection], stats[STAT.routine_performance] = sum_detection, sum_routine
+    stats[STAT.leader_support] = sum_stance
 
 
 class OutputCollector(mesa.DataCollector):
@@ -204,10 +238,12 @@ class OutputCollector(mesa.DataCollector):
         for column, name in self._columns:
             column.append(values[name])
         if self._agent_columns:
-            rows, ids = self._agent_rows()
+            # Whole columns are copied (a plain copy is several times cheaper than picking the
+            # serving rows); the rows are picked when a step's records are first read.
+            serving, ids = self._agent_rows()
             pop = model.population
-            self._agent_records.add(model.steps, ids,
-                                    [getattr(pop, c)[rows] for c in self._agent_columns])
+            self._agent_records.add(model.steps, serving.copy(), ids.copy(),
+                                    [getattr(pop, c).copy() for c in self._agent_columns])
 
 
 class _AgentRecords(dict):
@@ -219,16 +255,19 @@ class _AgentRecords(dict):
         self._columns = columns
         self._snapshots = {}
 
-    def add(self, step, ids, values) -> None:
-        self._snapshots[step] = (ids, values)
+    def add(self, step, serving, ids, values) -> None:
+        """Keep step ``step``'s snapshot: which rows serve, the agent id of each row and the
+        reporters' columns (whole, all rows)."""
+        self._snapshots[step] = (serving, ids, values)
         super().__setitem__(step, None)
 
     def __getitem__(self, step):
         records = super().__getitem__(step)
         if records is None:
-            ids, values = self._snapshots.pop(step)
-            steps = [step] * ids.size
-            records = list(zip(steps, ids.tolist(), *(v.tolist() for v in values),
+            serving, ids, values = self._snapshots.pop(step)
+            rows = np.flatnonzero(serving)
+            steps = [step] * rows.size
+            records = list(zip(steps, ids[rows].tolist(), *(v[rows].tolist() for v in values),
                                strict=True))
             super().__setitem__(step, records)
         return records

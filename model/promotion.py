@@ -192,15 +192,18 @@ def annual_personnel(pop, org, p, year: float, noise: np.ndarray) -> dict:
     pop.ambition *= 1.0 - p.ambition_decay * (passed_over + CEILING_DECAY * too_old)
     pop.ambition[promoted] += PROMOTION_LIFT * (1.0 - pop.ambition[promoted])
 
-    n_promoted = int(promoted.sum())
-    n_candidates = int(can_rise.sum())
+    n_promoted = int(np.count_nonzero(promoted))
+    n_candidates = int(np.count_nonzero(can_rise))
+    promoted_innovators = promoted & innovator
+    # Shares as counts over counts (a boolean array's mean is the same division, slower).
     stats = {
         "promotions": n_promoted,
         "demotions": n_demoted + n_dismissed,
-        "innovator_share_promoted": float(innovator[promoted].mean()) if n_promoted else 0.0,
-        "innovator_share_candidates": (float(innovator[can_rise].mean()) if n_candidates
-                                       else 0.0),
-        "promoted_innovators": promoted & innovator,
+        "innovator_share_promoted": (np.count_nonzero(promoted_innovators) / n_promoted
+                                     if n_promoted else 0.0),
+        "innovator_share_candidates": (np.count_nonzero(innovator & can_rise) / n_candidates
+                                       if n_candidates else 0.0),
+        "promoted_innovators": promoted_innovators,
         "promoted_from": np.bincount(rank_before[promoted], minlength=N_RANKS).astype(float),
         "candidates": np.bincount(rank_before[can_rise], minlength=N_RANKS).astype(float),
     }
