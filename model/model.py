@@ -63,6 +63,9 @@ ROUTINE_BASE, ROUTINE_SKILL, ROUTINE_INSPECTION = 0.425, 0.15, 0.3
 ROUTINE_DISTRACTION = (0.05, 0.1)  # incremental, bold
 #: Per-cadre columns the DataCollector's agent reporters read (a model with agents).
 AGENT_REPORTERS = ("skill", "risk_aversion", "ambition", "stress", "last_action", "barrier")
+#: Those of them that change only at year ends (traits of recruits, ambition at the appraisal);
+#: the collector shares their unchanged snapshots between steps.
+STEADY_REPORTERS = ("risk_aversion", "ambition")
 
 
 @contextmanager
@@ -161,7 +164,7 @@ class CadreModel(mesa.Model):
         self.outputs = outputs.compute(pop, pop.last_action, None, self.decision, pop.barrier,
                                        self._state(ctx, 0.0, 0.0))
         self.datacollector = outputs.OutputCollector(
-            AGENT_REPORTERS if with_agents else (), self._agent_rows)
+            AGENT_REPORTERS if with_agents else (), self._agent_rows, STEADY_REPORTERS)
         self.datacollector.collect(self)
 
     # ------------------------------------------------------------------ helpers

@@ -187,6 +187,24 @@ def test_agent_reporters_give_a_row_per_cadre_and_step():
     assert not bare.datacollector.agent_reporters
 
 
+def test_agent_records_share_steady_columns_only_while_they_are_unchanged():
+    m = run(steps=2, n_cadres=120)  # quarters 1 and 2 of the first year
+    snaps = m.datacollector._agent_records._snapshots
+    (s1, ids1, v1), (s2, ids2, v2) = snaps[1], snaps[2]
+    col = dict(enumerate(m.datacollector._agent_columns))
+    steady = {i for i, c in col.items() if c in ("risk_aversion", "ambition")}
+    assert s1 is s2 and ids1 is ids2 and all(v1[i] is v2[i] for i in steady)
+    assert not any(v1[i] is v2[i] for i in col if i not in steady)  # skill, stress, ... copied
+    # A value changed by hand between year ends is recorded, not hidden by the sharing.
+    agent = next(iter(m.agents))
+    agent.ambition = 0.123
+    m.step()
+    last = m.datacollector.get_agent_vars_dataframe().xs(3, level="Step")
+    assert last.loc[agent.unique_id, "ambition"] == 0.123
+    earlier = m.datacollector.get_agent_vars_dataframe().xs(2, level="Step")
+    assert earlier.loc[agent.unique_id, "ambition"] != 0.123
+
+
 def test_removed_agents_retire_their_cadres_and_the_model_runs_on():
     m = run(steps=1, n_cadres=200)
     leaver = next(a for a in m.agents if a.rank == 0)
