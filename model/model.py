@@ -308,10 +308,10 @@ class CadreModel(mesa.Model):
             return
         pop = self.population
         table = {name: getattr(pop, name)[rows] for name in COLUMNS}
-        of_row = self._agent_of_row
-        leaving = [of_row[row] for row in rows.tolist()]
+        leaving = []
         for row in rows.tolist():
-            of_row[row] = None
+            leaving.append(self._agent_of_row[row])
+            self._agent_of_row[row] = None
         self._id_of_row[rows] = -1
         CadreAgent.retire(self, leaving, table)
 

@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from model import BARRIER_NAMES, OUTPUTS, PARAMETERS, CadreAgent, CadreModel
+from model.model import STEADY_REPORTERS
 from model.organisation import occupancy
 
 SPEC_OUTPUTS = [
@@ -192,7 +193,7 @@ def test_agent_records_share_steady_columns_only_while_they_are_unchanged():
     snaps = m.datacollector._agent_records._snapshots
     (s1, ids1, v1), (s2, ids2, v2) = snaps[1], snaps[2]
     col = dict(enumerate(m.datacollector._agent_columns))
-    steady = {i for i, c in col.items() if c in ("risk_aversion", "ambition")}
+    steady = {i for i, c in col.items() if c in STEADY_REPORTERS}
     assert s1 is s2 and ids1 is ids2 and all(v1[i] is v2[i] for i in steady)
     assert not any(v1[i] is v2[i] for i in col if i not in steady)  # skill, stress, ... copied
     # A value changed by hand between year ends is recorded, not hidden by the sharing.
