@@ -54,10 +54,11 @@ SHAM_MEMORY = 0.85
 #: every quarter give 1 / (1 - RECENT_MEMORY) = 4.
 RECENT_MEMORY = 0.75
 #: Row of each uniform draw per cadre and quarter in ``u_acc``, by name: investigation of a
-#: failure, its qualification and the application of the rules (M3), a routine irregularity,
-#: later exposure of a sham record.
-DRAW = namedtuple("Draw", ("investigation", "qualification", "application", "routine",
-                           "exposure"))(*range(5))
+#: failure, its qualification and the application of the rules (M3), later exposure of a sham
+#: record, a routine irregularity (last: the model passes the success draws as this row, since a
+#: cadre uses one or the other, never both).
+DRAW = namedtuple("Draw", ("investigation", "qualification", "application", "exposure",
+                           "routine"))(*range(5))
 N_DRAWS = len(DRAW)
 
 
@@ -73,7 +74,15 @@ def investigation_chance(log_miss, social_risk, lone_exposure, size, peer_share)
     """M2: chance that a failed innovation is investigated, ``1 - (1 - intensity) ** scrutiny``,
     given ``log_miss = log(1 - intensity)`` (``intensity``: the true base intensity for outcomes,
     a cadre's belief about it for decisions; the logarithm is taken once for both sizes)."""
-    return 1.0 - np.exp(scrutiny(social_risk, lone_exposure, size, peer_share) * log_miss)
+    return 1.0 - np.exp(investigation_exponent(log_miss, social_risk, lone_exposure, size,
+                                               peer_share))
+
+
+@kernel
+def investigation_exponent(log_miss, social_risk, lone_exposure, size, peer_share):
+    """``log(1 - investigation_chance)``: the decision takes the exponentials of a batch of
+    cadres at once (vecmath.py)."""
+    return scrutiny(social_risk, lone_exposure, size, peer_share) * log_miss
 
 
 @kernel

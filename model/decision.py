@@ -45,7 +45,7 @@ from collections import namedtuple
 
 import numpy as np
 
-from .accountability import excuse_chance, investigation_chance
+from .accountability import excuse_chance, investigation_exponent
 from .conformity import conformity_pressure
 from .incentives import reward_of
 from .jit import kernel
@@ -61,6 +61,7 @@ from .population import (
     SYMBOLIC_TIME,
     effective_skill,
 )
+from .vecmath import exp_in_place, log_in_place
 
 #: Chance of success of an attempt with no preparation, relative to a fully prepared one.
 UNPREPARED = 0.5
@@ -76,6 +77,13 @@ SHAPLEY_WEIGHT = (0.25, 1.0 / 12.0, 1.0 / 12.0, 0.25)
 _POPCOUNT = (0, 1, 1, 2, 1, 2, 2, 3, 1, 2, 2, 3, 2, 3, 3, 4)
 N_BARRIERS = len(BARRIER_NAMES)
 AFRAID, UNWILLING, UNACCUSTOMED, UNABLE = range(N_BARRIERS)
+#: Slots of the decision's batch of exponentials (exp of beta times ...).
+(X_INC, X_BOLD, X_SYM, X_AFRAID_INC, X_AFRAID_BOLD, X_UNWILLING_INC, X_UNWILLING_BOLD,
+ X_UNACCUSTOMED, X_UNABLE_INC, X_UNABLE_BOLD) = range(10)
+N_EXP = 10
+#: A bold attempt's own terms, kept aside in the decision's first pass: expected gain and
+#: sanction, willingness, ability cost, chances of investigation and excusal.
+N_BOLD_TERMS = 6
 
 FIELDS = (
     "success_chance", "success_chance_bold", "expected_gain", "expected_sanction",
@@ -94,7 +102,20 @@ def success_chances(skill, preparation, slope, difficulty, bold_factor):
     ``difficulty`` and a bold one whose logistic term is ``bold_factor`` =
     ``exp(slope * boldness_difficulty)`` times harder (one exponential for both); unprepared
     attempts fail more."""
-    x = np.exp(-(slope * (skill - difficulty)))
+    return chances_from(np.exp(success_exponent(skill, slope, difficulty)), preparation,
+                        bold_factor)
+
+
+@kernel
+def success_exponent(skill, slope, difficulty):
+    """The exponent of ``success_chances``' logistic term (the decision takes the exponentials
+    of a batch of cadres at once, vecmath.py)."""
+    return -(slope * (skill - difficulty))
+
+
+@kernel
+def chances_from(x, preparation, bold_factor):
+    """``success_chances`` given its logistic term ``x = exp(success_exponent(...))``."""
     prepared = UNPREPARED + (1.0 - UNPREPARED) * preparation
     return prepared / (1.0 + x), prepared / (1.0 + x * bold_factor)
 
@@ -190,7 +211,11 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
                    peer_share, career, u_choice, honour, sanction_cost, pr, terms, action,
                    barrier):
     """The utilities of the module docstring, the logit draw and the barrier decomposition,
-    cadre by cadre; ``terms`` rows are named by ``ROW``."""
+    cadre by cadre; ``terms`` rows are named by ``ROW``.
+
+    In three passes, so that the logarithm and the thirteen exponentials of a cadre are taken in
+    vectorised batches (vecmath.py) before and between them.
+    """
     q = pr[0]
     beta = q.choice_sensitivity
     s_inc, s_bold = SIZES
@@ -198,13 +223,25 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
     bold_factor = np.exp(q.success_slope * q.boldness_difficulty)
     # Chance of success with full skill and full preparation (the "unable" counterfactual).
     full_inc, full_bold = success_chances(1.0, 1.0, q.success_slope, d_inc, bold_factor)
-    m_inc, m_bold = np.empty(N_BARRIERS), np.empty(N_BARRIERS)
-    g_inc, g_bold, v = np.empty(16), np.empty(16), np.empty(16)
-    phi = np.empty(N_BARRIERS)
-    for i in range(skill.size):
+    n = skill.size
+    bits = np.empty(n * N_EXP, dtype=np.int64)  # scratch space of exp_in_place
+    # Pass 1: the exponentials of the chances of success and of investigation (as believed).
+    log_miss = 1.0 - risk_belief
+    log_in_place(log_miss, bits)
+    xp = np.empty((n, 3))
+    for i in range(n):
+        xp[i, 0] = success_exponent(effective_skill(skill[i], boost[i]), q.success_slope, d_inc)
+        xp[i, 1] = investigation_exponent(log_miss[i], q.social_risk, q.lone_exposure, s_inc,
+                                          peer_share[i])
+        xp[i, 2] = investigation_exponent(log_miss[i], q.social_risk, q.lone_exposure, s_bold,
+                                          peer_share[i])
+    exp_in_place(xp.reshape(n * 3), bits)
+    # Pass 2: the utilities, and the exponents of the choice and of the barriers' removal.
+    xs = np.empty((n, N_EXP))  # the exponents, then their exponentials
+    bold_terms = np.empty((n, N_BOLD_TERMS))  # a bold attempt's terms, for those who choose one
+    for i in range(n):
         prep = preparation[i]
-        skill_i = effective_skill(skill[i], boost[i])
-        p_inc, p_bold = success_chances(skill_i, prep, q.success_slope, d_inc, bold_factor)
+        p_inc, p_bold = chances_from(xp[i, 0], prep, bold_factor)
         reward = reward_of(q.material_reward, honour, ambition[i])
         payoff = reward + career[i] + motivation[i]
         fear_w = sanction_weight(q.loss_aversion, risk_aversion[i]) * sanction_cost
@@ -215,11 +252,7 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
         gain_inc, gain_bold = p_inc * s_inc * payoff, p_bold * s_bold * payoff
         will_inc = gain_inc + (lead - effort * s_inc)
         will_bold = gain_bold + (lead - effort * s_bold)
-        log_miss = np.log1p(-risk_belief[i])
-        inv_inc = investigation_chance(log_miss, q.social_risk, q.lone_exposure, s_inc,
-                                       peer_share[i])
-        inv_bold = investigation_chance(log_miss, q.social_risk, q.lone_exposure, s_bold,
-                                        peer_share[i])
+        inv_inc, inv_bold = 1.0 - xp[i, 1], 1.0 - xp[i, 2]
         exc_inc = excuse_chance(q.fault_tolerance, tolerance[i], s_inc, prep)
         exc_bold = excuse_chance(q.fault_tolerance, tolerance[i], s_bold, prep)
         fear_inc = (1.0 - p_inc) * inv_inc * (1.0 - exc_inc) * fear_w
@@ -232,24 +265,50 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
         d = detection[i]
         u_sym = ((1.0 - d) * SYMBOLIC_CLAIM * career[i] - d * fear_w
                  - q.integrity - q.symbolic_cost - q.busy_cost * SYMBOLIC_TIME * idle)
-        e_inc, e_bold = np.exp(beta * u_inc), np.exp(beta * u_bold)
-        e_other = 1.0 + np.exp(beta * u_sym)  # routine (utility 0) and symbolic
+        # The exponents: the three choices, then what removing each barrier adds to the
+        # utilities (as factors exp(beta * delta)).
+        discouraged = -lead if lead < 0.0 else 0.0
+        short = max(q.career_value - payoff, 0.0)  # pay-off missing to a full career reward
+        x = xs[i]
+        x[X_INC], x[X_BOLD], x[X_SYM] = beta * u_inc, beta * u_bold, beta * u_sym
+        x[X_AFRAID_INC], x[X_AFRAID_BOLD] = beta * fear_inc, beta * fear_bold
+        x[X_UNWILLING_INC] = beta * (effort * s_inc + discouraged + p_inc * s_inc * short)
+        x[X_UNWILLING_BOLD] = beta * (effort * s_bold + discouraged + p_bold * s_bold * short)
+        x[X_UNACCUSTOMED] = -beta * custom if custom < 0.0 else 0.0
+        x[X_UNABLE_INC] = beta * ((full_inc - p_inc) * s_inc * payoff - able_inc)
+        x[X_UNABLE_BOLD] = beta * ((full_bold - p_bold) * s_bold * payoff - able_bold)
+        # The terms, as for an incremental attempt; a bold one's are kept aside.
+        t = terms[i]
+        t[ROW.success_chance], t[ROW.success_chance_bold] = p_inc, p_bold
+        t[ROW.expected_gain], t[ROW.expected_sanction] = gain_inc, fear_inc
+        t[ROW.career_payoff], t[ROW.reward] = career[i], reward
+        t[ROW.willingness], t[ROW.conformity_pressure] = will_inc, custom
+        t[ROW.ability_cost], t[ROW.leader_stance] = able_inc, stance[i]
+        t[ROW.preparation], t[ROW.time_available] = prep, time[i]
+        t[ROW.investigation_chance], t[ROW.excuse_chance] = inv_inc, exc_inc
+        t[ROW.u_incremental], t[ROW.u_bold], t[ROW.u_symbolic] = u_inc, u_bold, u_sym
+        b_t = bold_terms[i]
+        b_t[0], b_t[1], b_t[2], b_t[3] = gain_bold, fear_bold, will_bold, able_bold
+        b_t[4], b_t[5] = inv_bold, exc_bold
+
+    exp_in_place(xs.reshape(n * N_EXP), bits)
+    # Pass 3: the choice, the barriers' shares and the rest of the terms.
+
+    m_inc, m_bold = np.empty(N_BARRIERS), np.empty(N_BARRIERS)
+    g_inc, g_bold, v = np.empty(16), np.empty(16), np.empty(16)
+    phi = np.empty(N_BARRIERS)
+    for i in range(n):
+        x = xs[i]
+        e_inc, e_bold = x[X_INC], x[X_BOLD]
+        e_other = 1.0 + x[X_SYM]  # routine (utility 0) and symbolic
         e_gen = e_inc + e_bold
         total = e_gen + e_other
         pr_inc, pr_gen = e_inc / total, e_gen / total
         pr_sym = 1.0 - pr_gen - 1.0 / total
-
-        # What removing each barrier adds to the utilities, as factors exp(beta * delta).
-        m_inc[AFRAID], m_bold[AFRAID] = np.exp(beta * fear_inc), np.exp(beta * fear_bold)
-        discouraged = -lead if lead < 0.0 else 0.0
-        short = max(q.career_value - payoff, 0.0)  # pay-off missing to a full career reward
-        m_inc[UNWILLING] = np.exp(beta * (effort * s_inc + discouraged + p_inc * s_inc * short))
-        m_bold[UNWILLING] = np.exp(beta * (effort * s_bold + discouraged
-                                           + p_bold * s_bold * short))
-        m_inc[UNACCUSTOMED] = np.exp(-beta * custom) if custom < 0.0 else 1.0
-        m_bold[UNACCUSTOMED] = m_inc[UNACCUSTOMED]
-        m_inc[UNABLE] = np.exp(beta * ((full_inc - p_inc) * s_inc * payoff - able_inc))
-        m_bold[UNABLE] = np.exp(beta * ((full_bold - p_bold) * s_bold * payoff - able_bold))
+        m_inc[AFRAID], m_bold[AFRAID] = x[X_AFRAID_INC], x[X_AFRAID_BOLD]
+        m_inc[UNWILLING], m_bold[UNWILLING] = x[X_UNWILLING_INC], x[X_UNWILLING_BOLD]
+        m_inc[UNACCUSTOMED] = m_bold[UNACCUSTOMED] = x[X_UNACCUSTOMED]
+        m_inc[UNABLE], m_bold[UNABLE] = x[X_UNABLE_INC], x[X_UNABLE_BOLD]
         # The chance of a genuine attempt under every combination of removals.
         g_inc[0], g_bold[0], v[0] = e_inc, e_bold, 0.0
         for mask in range(1, 16):
@@ -265,7 +324,6 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
         # Draw: [0, p_inc) incremental, [p_inc, p_gen) bold, then symbolic, then routine.
         u = u_choice[i]
         band = int(u >= pr_inc) + int(u >= pr_gen) + int(u >= pr_gen + pr_sym)
-        bold = band == 1
         action[i] = (INCREMENTAL, BOLD, SYMBOLIC, ROUTINE)[band]
         if not active[i]:
             action[i], barrier[i] = ROUTINE, NO_BARRIER
@@ -278,21 +336,14 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
                     best, k = v[1 << b], b
             barrier[i] = k
 
-        terms[i, ROW.success_chance], terms[i, ROW.success_chance_bold] = p_inc, p_bold
-        terms[i, ROW.expected_gain] = gain_bold if bold else gain_inc
-        terms[i, ROW.expected_sanction] = fear_bold if bold else fear_inc
-        terms[i, ROW.career_payoff], terms[i, ROW.reward] = career[i], reward
-        terms[i, ROW.willingness] = will_bold if bold else will_inc
-        terms[i, ROW.conformity_pressure] = custom
-        terms[i, ROW.ability_cost] = able_bold if bold else able_inc
-        terms[i, ROW.leader_stance], terms[i, ROW.preparation] = stance[i], prep
-        terms[i, ROW.time_available] = time[i]
-        terms[i, ROW.investigation_chance] = inv_bold if bold else inv_inc
-        terms[i, ROW.excuse_chance] = exc_bold if bold else exc_inc
-        terms[i, ROW.u_incremental], terms[i, ROW.u_bold] = u_inc, u_bold
-        terms[i, ROW.u_symbolic] = u_sym
-        terms[i, ROW.p_innovate], terms[i, ROW.p_symbolic] = pr_gen, pr_sym
-        terms[i, ROW.p_without_barriers] = pr_gen + v[15]
+        t = terms[i]
+        if band == 1:  # bold
+            b_t = bold_terms[i]
+            t[ROW.expected_gain], t[ROW.expected_sanction] = b_t[0], b_t[1]
+            t[ROW.willingness], t[ROW.ability_cost] = b_t[2], b_t[3]
+            t[ROW.investigation_chance], t[ROW.excuse_chance] = b_t[4], b_t[5]
+        t[ROW.p_innovate], t[ROW.p_symbolic] = pr_gen, pr_sym
+        t[ROW.p_without_barriers] = pr_gen + v[15]
         for b in range(N_BARRIERS):
-            terms[i, ROW.gain_afraid + b] = v[1 << b]
-            terms[i, ROW.shapley_afraid + b] = phi[b]
+            t[ROW.gain_afraid + b] = v[1 << b]
+            t[ROW.shapley_afraid + b] = phi[b]
