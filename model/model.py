@@ -51,7 +51,7 @@ from .jit import kernel
 from .organisation import build_organisation
 from .parameters import ParameterError, record, validate
 from .population import BOLD, COLUMNS, HEAD_TIE, INCREMENTAL, N_TIES, clip, populate
-from .rng import fresh_seed, make_streams
+from .rng import YearlyStream, fresh_seed, make_streams
 from .schedule import PolicySchedule, parse_schedule
 
 MIN_CADRES, MAX_CADRES = 50, 10_000_000
@@ -136,6 +136,7 @@ class CadreModel(mesa.Model):
         self.policy = PolicySchedule(self.schedule_changes)
 
         self.rngs = make_streams(self.seed)
+        self.recruit_stream = YearlyStream(self.seed, "recruits")
         self.organisation = org = build_organisation(n_cadres, self.p, self.rngs["organisation"])
         self.population = pop = populate(org, self.p, self.rngs["population"])
         self.n_units = org.n_units
@@ -227,10 +228,14 @@ class CadreModel(mesa.Model):
                                                                 rng["choice"].random(n))
         pop.last_action[:] = action
 
+        # A cadre who attempts nothing draws no success, one who attempts has no routine
+        # irregularity: one uniform serves as either (the kernel reads each for its own cadres).
+        u_outcome = rng["outcome"].random(n)
+        u_acc = np.empty((accountability.N_DRAWS, n))
+        rng["accountability"].random(out=u_acc[:accountability.DRAW.routine])
+        u_acc[accountability.DRAW.routine] = u_outcome
         ev = accountability.resolve(pop, self.pr, action, self.decision, ctx.peer_share,
-                                    rng["outcome"].random(n),
-                                    rng["accountability"].random((accountability.N_DRAWS, n)),
-                                    rng["verification"].random(n), year)
+                                    u_outcome, u_acc, rng["verification"].random(n), year)
         value = float(ev.value.sum())
         self.cumulative_value += value
         self._attempted = ev.attempted
@@ -285,14 +290,13 @@ class CadreModel(mesa.Model):
 
     def _turnover(self, was_active: np.ndarray, year: float) -> np.ndarray:
         """Leavers' agents leave; recruits fill vacant staff posts as new agents."""
-        pop, rng = self.population, self.rngs["demography"]
-        n = pop.n
+        pop = self.population
         with gc_paused():
             if self._agent_of_row is not None:
                 self._retire_agents(np.flatnonzero(was_active & ~pop.active))
-            recruits = demography.recruit(pop, self.organisation, self.p,
-                                          rng.standard_normal((demography.N_RECRUIT_DRAWS, n)),
-                                          rng.random((2, n)), year)
+            recruits = demography.recruit(
+                pop, self.organisation, self.p,
+                self.recruit_stream.year(round(year)), year)
             if self._agent_of_row is None:
                 return recruits
             rows = recruits.tolist()

@@ -113,7 +113,8 @@ N_TRAIT_DRAWS = len(TRAIT_DRAW)
 
 
 def draw_traits(pop: Population, rows: np.ndarray, p, z: np.ndarray) -> None:
-    """Individual traits for ``rows`` from a (N_TRAIT_DRAWS, n) block of standard normal draws:
+    """Individual traits for ``rows`` from an (N_TRAIT_DRAWS, rows.size) block of standard normal
+    draws (column k for ``rows[k]``):
     risk aversion, ambition, skill, conformity threshold, motivation, the post's load and routine
     competence, each ``mean + sd * z`` clipped to its range (monotone in the mean, so that under
     common random numbers raising a mean shifts every cadre the same way)."""
@@ -146,17 +147,18 @@ def _traits_kernel(rows, z, risk_mean, risk_sd, ambition_mean, skill_mean, skill
                    threshold_mean, motivation_mean, load_sd, risk_aversion, ambition, skill,
                    threshold, motivation, post_load, competence):
     d = TRAIT_DRAW
-    for i in rows:
-        risk_aversion[i] = clip(risk_mean + risk_sd * z[d.risk_aversion, i], TRAIT_LO, TRAIT_HI)
-        ambition[i] = clip(ambition_mean + AMBITION_SD * z[d.ambition, i], TRAIT_LO, TRAIT_HI)
-        skill[i] = clip(skill_mean + skill_sd * z[d.skill, i], TRAIT_LO, TRAIT_HI)
-        threshold[i] = clip(threshold_mean + THRESHOLD_SD * z[d.conformity_threshold, i],
+    for k in range(rows.size):
+        i = rows[k]
+        risk_aversion[i] = clip(risk_mean + risk_sd * z[d.risk_aversion, k], TRAIT_LO, TRAIT_HI)
+        ambition[i] = clip(ambition_mean + AMBITION_SD * z[d.ambition, k], TRAIT_LO, TRAIT_HI)
+        skill[i] = clip(skill_mean + skill_sd * z[d.skill, k], TRAIT_LO, TRAIT_HI)
+        threshold[i] = clip(threshold_mean + THRESHOLD_SD * z[d.conformity_threshold, k],
                             TRAIT_LO, TRAIT_HI)
-        motivation[i] = clip(motivation_mean + MOTIVATION_SD * z[d.motivation, i], 0.0,
+        motivation[i] = clip(motivation_mean + MOTIVATION_SD * z[d.motivation, k], 0.0,
                              MOTIVATION_MAX)
         # A post's load is lognormal around its unit's (mean one): a few desks are far busier.
-        post_load[i] = np.exp(load_sd * z[d.post_load, i] - 0.5 * load_sd * load_sd)
-        competence[i] = COMPETENCE_SD * z[d.competence, i]
+        post_load[i] = np.exp(load_sd * z[d.post_load, k] - 0.5 * load_sd * load_sd)
+        competence[i] = COMPETENCE_SD * z[d.competence, k]
 
 
 def populate(org: Organisation, p, rng: np.random.Generator) -> Population:

@@ -20,6 +20,7 @@ from model.population import (
     RECRUIT_AGE_SPAN,
     ROUTINE_START,
 )
+from model.rng import YearlyStream
 
 
 def test_m16_everybody_ages_a_quarter():
@@ -74,14 +75,15 @@ def test_m16_recruits_fill_vacant_staff_posts_with_fresh_state_and_their_units_b
     for name in ("perceived_tolerance", "perceived_risk", "perceived_detection"):
         col = getattr(pop, name)
         beliefs[name] = [col[(pop.unit == u) & pop.active].mean() for u in range(3)]
-    rng = np.random.default_rng(4)
-    z, u = rng.standard_normal((N_TRAIT_DRAWS, 40)), rng.random((2, 40))
-    rows = demography.recruit(pop, org, p, z, u, year=7.0)
+    rows = demography.recruit(pop, org, p, np.random.default_rng(4), year=7.0)
+    # Only the three recruits draw: their traits' normals, then their ages' and ties' uniforms.
+    twin = np.random.default_rng(4)
+    z, u = twin.standard_normal((N_TRAIT_DRAWS, 3)), twin.random((2, 3))
     # Vacant staff posts unit by unit, into free rows in order.
     np.testing.assert_array_equal(rows, [3, 4, 10])
     np.testing.assert_array_equal(pop.unit[rows], [0, 0, 2])
     assert pop.active[rows].all() and np.all(pop.rank[rows] == STAFF)
-    np.testing.assert_allclose(pop.age[rows], RECRUIT_AGE + RECRUIT_AGE_SPAN * u[0, rows])
+    np.testing.assert_allclose(pop.age[rows], RECRUIT_AGE + RECRUIT_AGE_SPAN * u[0])
     assert np.all((pop.age[rows] >= 22.0) & (pop.age[rows] < 30.0))
     for name, means in beliefs.items():
         np.testing.assert_allclose(getattr(pop, name)[rows], [means[0], means[0], means[2]],
@@ -95,19 +97,21 @@ def test_m16_recruits_fill_vacant_staff_posts_with_fresh_state_and_their_units_b
     assert np.all(pop.demerit_until[rows] == 7.0) and np.all(pop.barrier[rows] == NO_BARRIER)
     for t in range(pop.ties.shape[1]):
         np.testing.assert_array_equal(pop.ties[rows, t],
-                                      np.floor(u[1, rows] * 40 * (t + 1)).astype(int) % 40)
+                                      np.floor(u[1] * 40 * (t + 1)).astype(int) % 40)
     # Fresh traits from the recruit's own normal draws (the population tests check the formulas).
     np.testing.assert_allclose(pop.risk_aversion[rows],
-                               np.clip(p.risk_aversion_mean + p.risk_aversion_sd * z[0, rows],
+                               np.clip(p.risk_aversion_mean + p.risk_aversion_sd * z[0],
                                        0.01, 0.99))
     assert pop.active.sum() == 32 - 4 + 3 and not pop.active[25]  # unit 2's post: no free row
 
 
 def test_m16_no_vacancy_no_recruit():
     pop, org = staffed_county()
-    rows = demography.recruit(pop, org, params(), np.zeros((N_TRAIT_DRAWS, 40)),
-                              np.zeros((2, 40)), 1.0)
+    rng = np.random.default_rng(0)
+    before = rng.bit_generator.state
+    rows = demography.recruit(pop, org, params(), rng, 1.0)
     assert rows.size == 0 and pop.active.sum() == 32
+    assert rng.bit_generator.state == before  # nobody recruited, nothing drawn
 
 
 def test_m16_rotation_permutes_units_within_rank_and_ties_movers_to_their_former_head():
@@ -154,14 +158,23 @@ def test_m16_recruits_to_a_unit_nobody_serves_in_take_the_county_mean_or_the_pri
     pop, org = staffed_county()
     pop.active[20:30] = False  # unit 2 empty: head, deputy and staff all gone
     county = pop.perceived_risk[pop.active].mean()
-    rows = demography.recruit(pop, org, p, np.zeros((N_TRAIT_DRAWS, 40)),
-                              np.full((2, 40), 0.5), 3.0)
+    rows = demography.recruit(pop, org, p, np.random.default_rng(0), 3.0)
     assert np.all(pop.unit[rows] == 2) and rows.size == 8
     np.testing.assert_allclose(pop.perceived_risk[rows], county, rtol=1e-14)
     pop.active[:] = False  # nobody serves anywhere (every agent removed)
-    rows = demography.recruit(pop, org, p, np.zeros((N_TRAIT_DRAWS, 40)),
-                              np.full((2, 40), 0.5), 4.0)
+    rows = demography.recruit(pop, org, p, np.random.default_rng(0), 4.0)
     assert rows.size == 24
     np.testing.assert_allclose(pop.perceived_tolerance[rows], 0.15)
     np.testing.assert_allclose(pop.perceived_risk[rows], 0.65)
     np.testing.assert_allclose(pop.perceived_detection[rows], 0.25)
+
+
+def test_m16_each_year_of_recruitment_starts_at_its_own_place_of_the_stream():
+    """However many recruits earlier years drew, year y's draws are the same (common random
+    numbers across scenarios that recruit different numbers)."""
+    stream = YearlyStream(7, "recruits")
+    first = stream.year(3).random(5)
+    stream.year(2).standard_normal((N_TRAIT_DRAWS, 400))  # a year with many recruits
+    np.testing.assert_array_equal(stream.year(3).random(5), first)
+    assert not np.array_equal(stream.year(4).random(5), first)
+    assert not np.array_equal(YearlyStream(8, "recruits").year(3).random(5), first)
