@@ -98,37 +98,57 @@ def compute(pop, action, events, decision, barrier, state, skill=None) -> dict[s
                   pop.perceived_risk, pop.perceived_detection, pop.routine_performance,
                   state["stance"], pop.recent_innovation, pop.demerit_until, pop.score,
                   state["year"], state["age_limit"], action, *ev, acted, stats)
-    s = dict(zip(STATS, stats.tolist(), strict=True))
-    n, attempts, gap = max(s["n"], 1.0), s["attempts"], s["gap"]
-    out = {
+    return _finish(stats.tolist(), state)
+
+
+
+
+def _finish(s: list, state: dict) -> dict[str, float]:
+    """The outputs, in the order of OUTPUTS, from the kernel's sums ``s`` (indexed by STAT) and
+    the step's ``state``. (One dict display: this runs every step of every run.)"""
+    n, attempts, gap = max(s[STAT.n], 1.0), s[STAT.attempts], s[STAT.gap]
+    investigated, non_innovators = s[STAT.investigated], s[STAT.non_innovators]
+    heads, leaders = s[STAT.heads], s[STAT.leaders]
+    return {
         "innovation_rate": attempts / n,
-        "success_rate": s["successes"] / attempts if attempts else 0.0,
-        "symbolic_rate": s["symbolic"] / n,
-        "sanction_rate": s["sanctioned"] / n,
-        "excused_rate": s["excused"] / s["investigated"] if s["investigated"] else 0.0,
-        "exposure_rate": s["exposed"] / n,
-        "barrier_gap": gap / s["non_innovators"] if s["non_innovators"] else 0.0,
-        "burnout_share": s["burned_out"] / n,
-        "value_delivered": s["value"],
-        "bold_share": 1.0 - s["incremental"] / attempts if attempts else 0.0,
-        "stimulating_leaders": s["stimulating"] / s["heads"] if s["heads"] else 0.0,
-        "ceilinged_leaders": s["ceilinged"] / s["leaders"] if s["leaders"] else 0.0,
+        "success_rate": s[STAT.successes] / attempts if attempts else 0.0,
+        "symbolic_rate": s[STAT.symbolic] / n,
+        "sanction_rate": s[STAT.sanctioned] / n,
+        "excused_rate": s[STAT.excused] / investigated if investigated else 0.0,
+        "exposure_rate": s[STAT.exposed] / n,
+        "barrier_afraid": s[STAT.shapley_afraid] / gap if gap > 0 else 0.0,
+        "barrier_unwilling": s[STAT.shapley_unwilling] / gap if gap > 0 else 0.0,
+        "barrier_unaccustomed": s[STAT.shapley_unaccustomed] / gap if gap > 0 else 0.0,
+        "barrier_unable": s[STAT.shapley_unable] / gap if gap > 0 else 0.0,
+        "barrier_gap": gap / non_innovators if non_innovators else 0.0,
+        "binding_afraid": s[STAT.binding_afraid] / n,
+        "binding_unwilling": s[STAT.binding_unwilling] / n,
+        "binding_unaccustomed": s[STAT.binding_unaccustomed] / n,
+        "binding_unable": s[STAT.binding_unable] / n,
+        "mean_skill": s[STAT.mean_skill] / n,
+        "mean_risk_aversion": s[STAT.mean_risk_aversion] / n,
+        "mean_ambition": s[STAT.mean_ambition] / n,
+        "mean_stress": s[STAT.mean_stress] / n,
+        "burnout_share": s[STAT.burned_out] / n,
+        "perceived_tolerance": s[STAT.perceived_tolerance] / n,
+        "perceived_risk": s[STAT.perceived_risk] / n,
+        "perceived_detection": s[STAT.perceived_detection] / n,
         "promotions": float(state["promotions"]),
         "demotions": float(state["demotions"]),
-        "innovator_share_promoted": state["innovator_share_promoted"],
-        "innovator_share_candidates": state["innovator_share_candidates"],
-        "innovator_share": state["innovator_share"],
-        "cumulative_value": state["cumulative_value"],
-        "honour_value": state["honour_value"],
-        "policy_cost": state["policy_cost"],
+        "innovator_share_promoted": float(state["innovator_share_promoted"]),
+        "innovator_share_candidates": float(state["innovator_share_candidates"]),
+        "innovator_share": float(state["innovator_share"]),
+        "value_delivered": s[STAT.value],
+        "cumulative_value": float(state["cumulative_value"]),
+        "bold_share": 1.0 - s[STAT.incremental] / attempts if attempts else 0.0,
+        "routine_performance": s[STAT.routine_performance] / n,
+        "honour_value": float(state["honour_value"]),
+        "leader_support": s[STAT.leader_support] / n,
+        "stimulating_leaders": s[STAT.stimulating] / heads if heads else 0.0,
+        "ceilinged_leaders": s[STAT.ceilinged] / leaders if leaders else 0.0,
+        "policy_cost": float(state["policy_cost"]),
         "n_active": n,
     }
-    for b in BARRIER_NAMES:
-        out[f"barrier_{b}"] = s[f"shapley_{b}"] / gap if gap > 0 else 0.0
-        out[f"binding_{b}"] = s[f"binding_{b}"] / n
-    for name in _MEANS:
-        out[name] = s[name] / n
-    return {k: out[k] for k in OUTPUTS}
 
 
 @kernel

@@ -94,9 +94,10 @@ def _tally(unit, amounts, n_units):
     k, n = amounts.shape
     by_unit, total = np.zeros((n_units + 1, k)), np.zeros(k)
     has = np.zeros(n, dtype=np.bool_)
-    for j in range(n):
-        for r in range(k):
-            a = amounts[r, j]
+    for r in range(k):  # row by row: each row is contiguous in memory
+        row = amounts[r]
+        for j in range(n):
+            a = row[j]
             if a != 0.0:
                 has[j] = True
                 by_unit[unit[j], r] += a
