@@ -84,6 +84,8 @@ N_EXP = 10
 #: A bold attempt's own terms, kept aside in the decision's first pass: expected gain and
 #: sanction, willingness, ability cost, chances of investigation and excusal.
 N_BOLD_TERMS = 6
+#: Cadres per block of the decision's passes (its scratch arrays are a few hundred kB).
+BLOCK = 4096
 
 FIELDS = (
     "success_chance", "success_chance_bold", "expected_gain", "expected_sanction",
@@ -224,126 +226,136 @@ def _decide_kernel(active, skill, boost, motivation, ambition, risk_aversion, pr
     # Chance of success with full skill and full preparation (the "unable" counterfactual).
     full_inc, full_bold = success_chances(1.0, 1.0, q.success_slope, d_inc, bold_factor)
     n = skill.size
-    bits = np.empty(n * N_EXP, dtype=np.int64)  # scratch space of exp_in_place
-    # Pass 1: the exponentials of the chances of success and of investigation (as believed).
-    log_miss = 1.0 - risk_belief
-    log_in_place(log_miss, bits)
-    xp = np.empty((n, 3))
-    for i in range(n):
-        xp[i, 0] = success_exponent(effective_skill(skill[i], boost[i]), q.success_slope, d_inc)
-        xp[i, 1] = investigation_exponent(log_miss[i], q.social_risk, q.lone_exposure, s_inc,
-                                          peer_share[i])
-        xp[i, 2] = investigation_exponent(log_miss[i], q.social_risk, q.lone_exposure, s_bold,
-                                          peer_share[i])
-    exp_in_place(xp.reshape(n * 3), bits)
-    # Pass 2: the utilities, and the exponents of the choice and of the barriers' removal.
-    xs = np.empty((n, N_EXP))  # the exponents, then their exponentials
-    bold_terms = np.empty((n, N_BOLD_TERMS))  # a bold attempt's terms, for those who choose one
-    for i in range(n):
-        prep = preparation[i]
-        p_inc, p_bold = chances_from(xp[i, 0], prep, bold_factor)
-        reward = reward_of(q.material_reward, honour, ambition[i])
-        payoff = reward + career[i] + motivation[i]
-        fear_w = sanction_weight(q.loss_aversion, risk_aversion[i]) * sanction_cost
-        custom = (conformity_pressure(q.conformity_strength, peer_share[i], threshold[i])
-                  + q.reinforcement_strength * propensity[i])
-        lead = q.leader_influence * stance[i]
-        effort = effort_felt(q.effort_cost, ambition[i])
-        gain_inc, gain_bold = p_inc * s_inc * payoff, p_bold * s_bold * payoff
-        will_inc = gain_inc + (lead - effort * s_inc)
-        will_bold = gain_bold + (lead - effort * s_bold)
-        inv_inc, inv_bold = 1.0 - xp[i, 1], 1.0 - xp[i, 2]
-        exc_inc = excuse_chance(q.fault_tolerance, tolerance[i], s_inc, prep)
-        exc_bold = excuse_chance(q.fault_tolerance, tolerance[i], s_bold, prep)
-        fear_inc = (1.0 - p_inc) * inv_inc * (1.0 - exc_inc) * fear_w
-        fear_bold = (1.0 - p_bold) * inv_bold * (1.0 - exc_bold) * fear_w
-        idle = 1.0 - time[i]
-        able_inc = -(q.busy_cost * s_inc) * idle - q.stress_penalty * stress[i]
-        able_bold = -(q.busy_cost * s_bold) * idle - q.stress_penalty * stress[i]
-        u_inc = will_inc + able_inc - fear_inc + custom
-        u_bold = will_bold + able_bold - fear_bold + custom
-        d = detection[i]
-        u_sym = ((1.0 - d) * SYMBOLIC_CLAIM * career[i] - d * fear_w
-                 - q.integrity - q.symbolic_cost - q.busy_cost * SYMBOLIC_TIME * idle)
-        # The exponents: the three choices, then what removing each barrier adds to the
-        # utilities (as factors exp(beta * delta)).
-        discouraged = -lead if lead < 0.0 else 0.0
-        short = max(q.career_value - payoff, 0.0)  # pay-off missing to a full career reward
-        x = xs[i]
-        x[X_INC], x[X_BOLD], x[X_SYM] = beta * u_inc, beta * u_bold, beta * u_sym
-        x[X_AFRAID_INC], x[X_AFRAID_BOLD] = beta * fear_inc, beta * fear_bold
-        x[X_UNWILLING_INC] = beta * (effort * s_inc + discouraged + p_inc * s_inc * short)
-        x[X_UNWILLING_BOLD] = beta * (effort * s_bold + discouraged + p_bold * s_bold * short)
-        x[X_UNACCUSTOMED] = -beta * custom if custom < 0.0 else 0.0
-        x[X_UNABLE_INC] = beta * ((full_inc - p_inc) * s_inc * payoff - able_inc)
-        x[X_UNABLE_BOLD] = beta * ((full_bold - p_bold) * s_bold * payoff - able_bold)
-        # The terms, as for an incremental attempt; a bold one's are kept aside.
-        t = terms[i]
-        t[ROW.success_chance], t[ROW.success_chance_bold] = p_inc, p_bold
-        t[ROW.expected_gain], t[ROW.expected_sanction] = gain_inc, fear_inc
-        t[ROW.career_payoff], t[ROW.reward] = career[i], reward
-        t[ROW.willingness], t[ROW.conformity_pressure] = will_inc, custom
-        t[ROW.ability_cost], t[ROW.leader_stance] = able_inc, stance[i]
-        t[ROW.preparation], t[ROW.time_available] = prep, time[i]
-        t[ROW.investigation_chance], t[ROW.excuse_chance] = inv_inc, exc_inc
-        t[ROW.u_incremental], t[ROW.u_bold], t[ROW.u_symbolic] = u_inc, u_bold, u_sym
-        b_t = bold_terms[i]
-        b_t[0], b_t[1], b_t[2], b_t[3] = gain_bold, fear_bold, will_bold, able_bold
-        b_t[4], b_t[5] = inv_bold, exc_bold
-
-    exp_in_place(xs.reshape(n * N_EXP), bits)
-    # Pass 3: the choice, the barriers' shares and the rest of the terms.
-
+    # Block by block, so that the scratch arrays stay small (and in cache) however large the
+    # county is.
+    size = min(n, BLOCK)
+    bits = np.empty(size * N_EXP, dtype=np.int64)  # scratch space of the batches
+    log_miss = np.empty(size)
+    xp = np.empty((size, 3))  # exponents of the chances of success and of investigation
+    xs = np.empty((size, N_EXP))  # the exponents of pass 2, then their exponentials
+    bold_terms = np.empty((size, N_BOLD_TERMS))  # a bold attempt's terms, kept aside
     m_inc, m_bold = np.empty(N_BARRIERS), np.empty(N_BARRIERS)
     g_inc, g_bold, v = np.empty(16), np.empty(16), np.empty(16)
     phi = np.empty(N_BARRIERS)
-    for i in range(n):
-        x = xs[i]
-        e_inc, e_bold = x[X_INC], x[X_BOLD]
-        e_other = 1.0 + x[X_SYM]  # routine (utility 0) and symbolic
-        e_gen = e_inc + e_bold
-        total = e_gen + e_other
-        pr_inc, pr_gen = e_inc / total, e_gen / total
-        pr_sym = 1.0 - pr_gen - 1.0 / total
-        m_inc[AFRAID], m_bold[AFRAID] = x[X_AFRAID_INC], x[X_AFRAID_BOLD]
-        m_inc[UNWILLING], m_bold[UNWILLING] = x[X_UNWILLING_INC], x[X_UNWILLING_BOLD]
-        m_inc[UNACCUSTOMED] = m_bold[UNACCUSTOMED] = x[X_UNACCUSTOMED]
-        m_inc[UNABLE], m_bold[UNABLE] = x[X_UNABLE_INC], x[X_UNABLE_BOLD]
-        # The chance of a genuine attempt under every combination of removals.
-        g_inc[0], g_bold[0], v[0] = e_inc, e_bold, 0.0
-        for mask in range(1, 16):
-            low = mask & -mask
-            b = _POPCOUNT[low - 1]  # index of the lowest set bit
-            g_inc[mask] = g_inc[mask ^ low] * m_inc[b]
-            g_bold[mask] = g_bold[mask ^ low] * m_bold[b]
-        for mask in range(16):
-            g = g_inc[mask] + g_bold[mask]
-            v[mask] = g / (g + e_other) - pr_gen
-        shapley4(v, phi)
+    for start in range(0, n, BLOCK):
+        m = min(BLOCK, n - start)
+        # Pass 1: the exponentials of the chances of success and of investigation (believed).
+        for j in range(m):
+            log_miss[j] = 1.0 - risk_belief[start + j]
+        log_in_place(log_miss[:m], bits)
+        for j in range(m):
+            i = start + j
+            xp[j, 0] = success_exponent(effective_skill(skill[i], boost[i]), q.success_slope,
+                                        d_inc)
+            xp[j, 1] = investigation_exponent(log_miss[j], q.social_risk, q.lone_exposure, s_inc,
+                                              peer_share[i])
+            xp[j, 2] = investigation_exponent(log_miss[j], q.social_risk, q.lone_exposure,
+                                              s_bold, peer_share[i])
+        exp_in_place(xp.reshape(size * 3)[:m * 3], bits)
+        # Pass 2: the utilities, and the exponents of the choice and of the barriers' removal.
+        for j in range(m):
+            i = start + j
+            prep = preparation[i]
+            p_inc, p_bold = chances_from(xp[j, 0], prep, bold_factor)
+            reward = reward_of(q.material_reward, honour, ambition[i])
+            payoff = reward + career[i] + motivation[i]
+            fear_w = sanction_weight(q.loss_aversion, risk_aversion[i]) * sanction_cost
+            custom = (conformity_pressure(q.conformity_strength, peer_share[i], threshold[i])
+                      + q.reinforcement_strength * propensity[i])
+            lead = q.leader_influence * stance[i]
+            effort = effort_felt(q.effort_cost, ambition[i])
+            gain_inc, gain_bold = p_inc * s_inc * payoff, p_bold * s_bold * payoff
+            will_inc = gain_inc + (lead - effort * s_inc)
+            will_bold = gain_bold + (lead - effort * s_bold)
+            inv_inc, inv_bold = 1.0 - xp[j, 1], 1.0 - xp[j, 2]
+            exc_inc = excuse_chance(q.fault_tolerance, tolerance[i], s_inc, prep)
+            exc_bold = excuse_chance(q.fault_tolerance, tolerance[i], s_bold, prep)
+            fear_inc = (1.0 - p_inc) * inv_inc * (1.0 - exc_inc) * fear_w
+            fear_bold = (1.0 - p_bold) * inv_bold * (1.0 - exc_bold) * fear_w
+            idle = 1.0 - time[i]
+            able_inc = -(q.busy_cost * s_inc) * idle - q.stress_penalty * stress[i]
+            able_bold = -(q.busy_cost * s_bold) * idle - q.stress_penalty * stress[i]
+            u_inc = will_inc + able_inc - fear_inc + custom
+            u_bold = will_bold + able_bold - fear_bold + custom
+            d = detection[i]
+            u_sym = ((1.0 - d) * SYMBOLIC_CLAIM * career[i] - d * fear_w
+                     - q.integrity - q.symbolic_cost - q.busy_cost * SYMBOLIC_TIME * idle)
+            # The exponents: the three choices, then what removing each barrier adds to the
+            # utilities (as factors exp(beta * delta)).
+            discouraged = -lead if lead < 0.0 else 0.0
+            short = max(q.career_value - payoff, 0.0)  # pay-off missing to a full career reward
+            x = xs[j]
+            x[X_INC], x[X_BOLD], x[X_SYM] = beta * u_inc, beta * u_bold, beta * u_sym
+            x[X_AFRAID_INC], x[X_AFRAID_BOLD] = beta * fear_inc, beta * fear_bold
+            x[X_UNWILLING_INC] = beta * (effort * s_inc + discouraged + p_inc * s_inc * short)
+            x[X_UNWILLING_BOLD] = beta * (effort * s_bold + discouraged + p_bold * s_bold * short)
+            x[X_UNACCUSTOMED] = -beta * custom if custom < 0.0 else 0.0
+            x[X_UNABLE_INC] = beta * ((full_inc - p_inc) * s_inc * payoff - able_inc)
+            x[X_UNABLE_BOLD] = beta * ((full_bold - p_bold) * s_bold * payoff - able_bold)
+            # The terms, as for an incremental attempt; a bold one's are kept aside.
+            t = terms[i]
+            t[ROW.success_chance], t[ROW.success_chance_bold] = p_inc, p_bold
+            t[ROW.expected_gain], t[ROW.expected_sanction] = gain_inc, fear_inc
+            t[ROW.career_payoff], t[ROW.reward] = career[i], reward
+            t[ROW.willingness], t[ROW.conformity_pressure] = will_inc, custom
+            t[ROW.ability_cost], t[ROW.leader_stance] = able_inc, stance[i]
+            t[ROW.preparation], t[ROW.time_available] = prep, time[i]
+            t[ROW.investigation_chance], t[ROW.excuse_chance] = inv_inc, exc_inc
+            t[ROW.u_incremental], t[ROW.u_bold], t[ROW.u_symbolic] = u_inc, u_bold, u_sym
+            b_t = bold_terms[j]
+            b_t[0], b_t[1], b_t[2], b_t[3] = gain_bold, fear_bold, will_bold, able_bold
+            b_t[4], b_t[5] = inv_bold, exc_bold
 
-        # Draw: [0, p_inc) incremental, [p_inc, p_gen) bold, then symbolic, then routine.
-        u = u_choice[i]
-        band = int(u >= pr_inc) + int(u >= pr_gen) + int(u >= pr_gen + pr_sym)
-        action[i] = (INCREMENTAL, BOLD, SYMBOLIC, ROUTINE)[band]
-        if not active[i]:
-            action[i], barrier[i] = ROUTINE, NO_BARRIER
-        elif band < 2:
-            barrier[i] = NO_BARRIER
-        else:  # the binding barrier: the first of the largest single-removal gains
-            best, k = v[1], 0
-            for b in range(1, N_BARRIERS):
-                if v[1 << b] > best:
-                    best, k = v[1 << b], b
-            barrier[i] = k
+        exp_in_place(xs.reshape(size * N_EXP)[:m * N_EXP], bits)
+        # Pass 3: the choice, the barriers' shares and the rest of the terms.
+        for j in range(m):
+            i = start + j
+            x = xs[j]
+            e_inc, e_bold = x[X_INC], x[X_BOLD]
+            e_other = 1.0 + x[X_SYM]  # routine (utility 0) and symbolic
+            e_gen = e_inc + e_bold
+            total = e_gen + e_other
+            pr_inc, pr_gen = e_inc / total, e_gen / total
+            pr_sym = 1.0 - pr_gen - 1.0 / total
+            m_inc[AFRAID], m_bold[AFRAID] = x[X_AFRAID_INC], x[X_AFRAID_BOLD]
+            m_inc[UNWILLING], m_bold[UNWILLING] = x[X_UNWILLING_INC], x[X_UNWILLING_BOLD]
+            m_inc[UNACCUSTOMED] = m_bold[UNACCUSTOMED] = x[X_UNACCUSTOMED]
+            m_inc[UNABLE], m_bold[UNABLE] = x[X_UNABLE_INC], x[X_UNABLE_BOLD]
+            # The chance of a genuine attempt under every combination of removals.
+            g_inc[0], g_bold[0], v[0] = e_inc, e_bold, 0.0
+            for mask in range(1, 16):
+                low = mask & -mask
+                b = _POPCOUNT[low - 1]  # index of the lowest set bit
+                g_inc[mask] = g_inc[mask ^ low] * m_inc[b]
+                g_bold[mask] = g_bold[mask ^ low] * m_bold[b]
+            for mask in range(16):
+                g = g_inc[mask] + g_bold[mask]
+                v[mask] = g / (g + e_other) - pr_gen
+            shapley4(v, phi)
 
-        t = terms[i]
-        if band == 1:  # bold
-            b_t = bold_terms[i]
-            t[ROW.expected_gain], t[ROW.expected_sanction] = b_t[0], b_t[1]
-            t[ROW.willingness], t[ROW.ability_cost] = b_t[2], b_t[3]
-            t[ROW.investigation_chance], t[ROW.excuse_chance] = b_t[4], b_t[5]
-        t[ROW.p_innovate], t[ROW.p_symbolic] = pr_gen, pr_sym
-        t[ROW.p_without_barriers] = pr_gen + v[15]
-        for b in range(N_BARRIERS):
-            t[ROW.gain_afraid + b] = v[1 << b]
-            t[ROW.shapley_afraid + b] = phi[b]
+            # Draw: [0, p_inc) incremental, [p_inc, p_gen) bold, then symbolic, then routine.
+            u = u_choice[i]
+            band = int(u >= pr_inc) + int(u >= pr_gen) + int(u >= pr_gen + pr_sym)
+            action[i] = (INCREMENTAL, BOLD, SYMBOLIC, ROUTINE)[band]
+            if not active[i]:
+                action[i], barrier[i] = ROUTINE, NO_BARRIER
+            elif band < 2:
+                barrier[i] = NO_BARRIER
+            else:  # the binding barrier: the first of the largest single-removal gains
+                best, k = v[1], 0
+                for b in range(1, N_BARRIERS):
+                    if v[1 << b] > best:
+                        best, k = v[1 << b], b
+                barrier[i] = k
+
+            t = terms[i]
+            if band == 1:  # bold
+                b_t = bold_terms[j]
+                t[ROW.expected_gain], t[ROW.expected_sanction] = b_t[0], b_t[1]
+                t[ROW.willingness], t[ROW.ability_cost] = b_t[2], b_t[3]
+                t[ROW.investigation_chance], t[ROW.excuse_chance] = b_t[4], b_t[5]
+            t[ROW.p_innovate], t[ROW.p_symbolic] = pr_gen, pr_sym
+            t[ROW.p_without_barriers] = pr_gen + v[15]
+            for b in range(N_BARRIERS):
+                t[ROW.gain_afraid + b] = v[1 << b]
+                t[ROW.shapley_afraid + b] = phi[b]

@@ -328,3 +328,26 @@ def test_decision_on_a_running_county_matches_the_equations():
     np.testing.assert_array_equal(barrier[serving_routine],
                                   np.argmax(want.gains, axis=0)[serving_routine])
     assert (action == SYMBOLIC).any() and (action == INCREMENTAL).any()
+
+
+def test_a_cadres_decision_does_not_depend_on_the_block_it_is_decided_in():
+    """The decision runs in blocks of decision.BLOCK cadres with vectorised batches: a county of
+    two and a half blocks gives every cadre the bits it gets when decided alone with a few
+    neighbours (other lanes, other block, other remainder)."""
+    n = 2 * decision.BLOCK + decision.BLOCK // 2 + 3
+    pop, p = county([n // 4, n // 4, n // 4, n - 3 * (n // 4)], seed=5), params()
+    ctx, u = context(pop.n, seed=6), np.random.default_rng(7).random(pop.n)
+    action, whole, barrier = decide(pop, p, ctx, u)
+    for start in (0, 5, decision.BLOCK - 2, 2 * decision.BLOCK + 1, n - 7):
+        rows = np.arange(start, start + 7)
+        part = county([7], seed=5)
+        for name in ("active", "skill", "training_boost", "motivation", "ambition",
+                     "risk_aversion", "propensity", "perceived_tolerance", "perceived_risk",
+                     "perceived_detection", "stress", "conformity_threshold"):
+            getattr(part, name)[:] = getattr(pop, name)[rows]
+        sub = SimpleNamespace(**{k: (v[rows] if isinstance(v, np.ndarray) else v)
+                                 for k, v in vars(ctx).items()})
+        a, d, b = decide(part, p, sub, u[rows])
+        np.testing.assert_array_equal(d.terms, whole.terms[rows])
+        np.testing.assert_array_equal(a, action[rows])
+        np.testing.assert_array_equal(b, barrier[rows])
