@@ -161,11 +161,12 @@ MUTATIONS: tuple[Mutation, ...] = (
       "ambition_mean + AMBITION_SD * z[d.risk_aversion, i]",
       "ambition drawn from risk aversion's draw"),
     # --- outputs
-    M("model/outputs.py", '"exposure_rate": s["exposed"] / n,',
-      '"exposure_rate": s["symbolic"] / n,', "exposure rate counts every image project"),
-    M("model/outputs.py", 'out[f"barrier_{b}"] = s[f"shapley_{b}"] / gap if gap > 0 else 0.0',
-      'out[f"barrier_{b}"] = s[f"shapley_{b}"] / n if gap > 0 else 0.0',
-      "barrier shares of all cadres, not of the gap"),
+    M("model/outputs.py", '"exposure_rate": s[STAT.exposed] / n,',
+      '"exposure_rate": s[STAT.symbolic] / n,', "exposure rate counts every image project"),
+    M("model/outputs.py",
+      '"barrier_afraid": s[STAT.shapley_afraid] / gap if gap > 0 else 0.0,',
+      '"barrier_afraid": s[STAT.shapley_afraid] / n if gap > 0 else 0.0,',
+      "the afraid share of all cadres, not of the gap"),
     # --- costs
     M("model/costs.py", "* p.verification_accuracy ** 2,", "* p.verification_accuracy,",
       "verification costs linearly"),
