@@ -155,10 +155,10 @@ MUTATIONS: tuple[Mutation, ...] = (
     M("model/demography.py", "ties[i, HEAD_TIE] = head", "ties[i, HEAD_TIE] = i",
       "a rotated cadre keeps no tie to its former head"),
     # --- population
-    M("model/population.py", "z[d.post_load, i] - 0.5 * load_sd * load_sd)",
-      "z[d.post_load, i])", "post load not of mean one"),
-    M("model/population.py", "ambition_mean + AMBITION_SD * z[d.ambition, i]",
-      "ambition_mean + AMBITION_SD * z[d.risk_aversion, i]",
+    M("model/population.py", "z[d.post_load, k] - 0.5 * load_sd * load_sd)",
+      "z[d.post_load, k])", "post load not of mean one"),
+    M("model/population.py", "ambition_mean + AMBITION_SD * z[d.ambition, k]",
+      "ambition_mean + AMBITION_SD * z[d.risk_aversion, k]",
       "ambition drawn from risk aversion's draw"),
     # --- outputs
     M("model/outputs.py", '"exposure_rate": s[STAT.exposed] / n,',
@@ -183,7 +183,7 @@ MUTATIONS: tuple[Mutation, ...] = (
     # --- boundaries, off-by-one and wiring (subtler than the above)
     M("model/conformity.py", "share[i] = others / max(n_unit[unit[i]] - 1.0, 1.0)",
       "share[i] = others / max(n_unit[unit[i]], 1.0)", "peer share over the unit, self counted"),
-    M("model/decision.py", "e_other = 1.0 + np.exp(beta * u_sym)", "e_other = np.exp(beta * u_sym)",
+    M("model/decision.py", "e_other = 1.0 + x[X_SYM]", "e_other = x[X_SYM]",
       "routine work drops out of the choice set"),
     M("model/demography.py", "age[i] >= retirement_age", "age[i] > retirement_age",
       "retirement a quarter late"),
