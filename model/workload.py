@@ -19,6 +19,7 @@ import numpy as np
 
 from .jit import kernel
 from .population import clip
+from .vecmath import exp_in_place, log_in_place
 
 SANCTION_STRESS = 0.3  # stress added by a sanction
 #: Softness of the end of free time: an overloaded post keeps a sliver of it (softplus of
@@ -61,13 +62,32 @@ def stress_level(total_load, threshold):
 
 @kernel
 def _budget_kernel(unit, post_load, unit_load, pr, load, time, prep, target):
+    """The equations of ``cadre_load``, ``free_time``, ``preparation`` and ``stress_level``,
+    with their exponentials and logarithm taken in vectorised batches (vecmath.py; the output
+    arrays serve as scratch space). log1p(e) is log(u) * e / (u - 1) with u = 1 + e, exact to
+    a few units in the last place however small e is."""
     q = pr[0]
+    bits = np.empty(unit.size, dtype=np.int64)
     for i in range(unit.size):
         load[i] = cadre_load(q.workload, unit_load[unit[i]], post_load[i], q.digital_relief,
                              q.compliance_burden, q.accountability_intensity)
-        time[i] = free_time(load[i])
-        prep[i] = preparation(time[i], q.diligence_time)
-        target[i] = stress_level(load[i], q.stress_threshold)
+        time[i] = (1.0 - load[i]) / TIME_SOFTNESS
+        target[i] = -(load[i] - q.stress_threshold) / STRESS_WIDTH
+    exp_in_place(time, bits)  # e = exp(x), x the scaled room left
+    exp_in_place(target, bits)
+    for i in range(unit.size):
+        prep[i] = 1.0 + time[i]
+    log_in_place(prep, bits)
+    for i in range(unit.size):
+        x = (1.0 - load[i]) / TIME_SOFTNESS
+        e, u = time[i], 1.0 + time[i]
+        soft = x if x > 30.0 else (prep[i] * e / (u - 1.0) if u != 1.0 else e)  # softplus
+        time[i] = min(TIME_SOFTNESS * soft, 1.0)
+        prep[i] = -time[i] / q.diligence_time
+        target[i] = 1.0 / (1.0 + target[i])
+    exp_in_place(prep, bits)
+    for i in range(unit.size):
+        prep[i] = 1.0 - prep[i]
 
 
 def time_budget(pop, unit_load: np.ndarray, pr: np.ndarray) -> tuple:
