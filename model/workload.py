@@ -40,32 +40,19 @@ def cadre_load(workload, unit_load, post_load, digital_relief, compliance_burden
 
 
 @kernel
-def free_time(total_load):
-    """Time left for innovation and learning, in (0, 1]: ``1 - load`` where there is room, a
-    smooth sliver (softplus) when the post is full or overloaded."""
-    x = (1.0 - total_load) / TIME_SOFTNESS
-    soft = x if x > 30.0 else np.log1p(np.exp(x))  # softplus, exact to double precision
-    return min(TIME_SOFTNESS * soft, 1.0)
-
-
-@kernel
-def preparation(time, diligence_time):
-    """How well an attempt can be prepared with due diligence, in [0, 1)."""
-    return 1.0 - np.exp(-time / diligence_time)
-
-
-@kernel
-def stress_level(total_load, threshold):
-    """The stress a sustained load leads to, in (0, 1)."""
-    return 1.0 / (1.0 + np.exp(-(total_load - threshold) / STRESS_WIDTH))
-
-
-@kernel
 def _budget_kernel(unit, post_load, unit_load, pr, load, time, prep, target):
-    """The equations of ``cadre_load``, ``free_time``, ``preparation`` and ``stress_level``,
-    with their exponentials and logarithm taken in vectorised batches (vecmath.py; the output
-    arrays serve as scratch space). log1p(e) is log(u) * e / (u - 1) with u = 1 + e, exact to
-    a few units in the last place however small e is."""
+    """Every cadre's load (``cadre_load``), free time, preparation and stress target, with
+    their exponentials and logarithm taken in vectorised batches (vecmath.py; the output arrays
+    serve as scratch space until they hold their results):
+
+    * free time, in (0, 1]: ``TIME_SOFTNESS * softplus((1 - load) / TIME_SOFTNESS)``, at most 1
+      -- ``1 - load`` where there is room, a smooth sliver when the post is full or overloaded;
+      softplus(x) = log1p(e) with e = exp(x), and log1p(e) = log(u) * e / (u - 1), u = 1 + e,
+      exact to a few units in the last place however small e is (x itself above 30);
+    * preparation of an attempt with due diligence, in [0, 1): ``1 - exp(-time / diligence_time)``;
+    * the stress a sustained load leads to, in (0, 1):
+      ``1 / (1 + exp(-(load - stress_threshold) / STRESS_WIDTH))``.
+    """
     q = pr[0]
     bits = np.empty(unit.size, dtype=np.int64)
     for i in range(unit.size):
@@ -100,7 +87,7 @@ def time_budget(pop, unit_load: np.ndarray, pr: np.ndarray) -> tuple:
 
 
 def update_stress(pop, target: np.ndarray, sanctioned: np.ndarray, p) -> None:
-    """Stress relaxes towards its target (``stress_level`` of the load, from ``time_budget``)
+    """Stress relaxes towards its target (of the load, from ``time_budget``)
     and rises with a sanction."""
     _stress_kernel(pop.stress, target, sanctioned, p.stress_rate)
 
