@@ -102,10 +102,10 @@ class CadreAgent(mesa.Agent):
 
     # ------------------------------------------------------------------ many at once
     @classmethod
-    def enrol(cls, model, rows: list[int]) -> list[CadreAgent]:
+    def enrol(cls, model, rows: list[int], ids: list[int] | None = None) -> list[CadreAgent]:
         """Create and register one agent per row, as ``CadreAgent(model, row)`` would (a
-        cohort at once, see mesa_adapter)."""
-        agents = mesa_adapter.enrol_cohort(model, cls, len(rows))
+        cohort at once, see mesa_adapter); ``ids``: ids reserved for them earlier."""
+        agents = mesa_adapter.enrol_cohort(model, cls, len(rows), ids)
         for agent, row in zip(agents, rows, strict=True):
             agent.row, agent._final = row, None
         return agents

@@ -17,6 +17,7 @@ agent dies), as Mesa's own ``AgentSet.shuffle`` does.
 
 from __future__ import annotations
 
+import itertools
 import weakref
 
 import mesa
@@ -31,15 +32,28 @@ if not mesa.__version__.startswith(SUPPORTED_MESA + "."):  # pragma: no cover - 
         "version with: pip install 'mesa==3.3.1'")
 
 
-def enrol_cohort(model, cls, count: int) -> list:
+def reserve_ids(model, count: int) -> list[int]:
+    """The next ``count`` ids of Mesa's counter for ``model``, taken now for agents made later:
+    the counter moves on as if ``count`` agents had been made (ids are never reused)."""
+    if count <= 0:
+        return []
+    first = next(mesa.Agent._ids[model])
+    mesa.Agent._ids[model] = itertools.count(first + count)
+    return list(range(first, first + count))
+
+
+def enrol_cohort(model, cls, count: int, ids: list[int] | None = None) -> list:
     """Create ``count`` agents of ``cls`` in ``model`` and register them as ``cls(model, ...)``
-    would: ids from Mesa's counter in order, in ``model.agents`` and ``model.agents_by_type``.
-    The caller sets the agents' own attributes."""
-    ids = mesa.Agent._ids[model]
+    would: ids from Mesa's counter in order (or ``ids``, reserved earlier with
+    ``reserve_ids``), in ``model.agents`` and ``model.agents_by_type``. The caller sets the
+    agents' own attributes."""
+    if ids is None:
+        counter = mesa.Agent._ids[model]
+        ids = [next(counter) for _ in range(count)]
     new = cls.__new__
     agents = [new(cls) for _ in range(count)]
-    for agent in agents:
-        agent.model, agent.unique_id, agent.pos = model, next(ids), None
+    for agent, unique_id in zip(agents, ids, strict=True):
+        agent.model, agent.unique_id, agent.pos = model, unique_id, None
     if cls not in model._agents_by_type:
         model._agents_by_type[cls] = AgentSet([], random=model.random)
     model._agents.update(dict.fromkeys(agents))

@@ -107,11 +107,15 @@ class CadreModel(mesa.Model):
         n_cadres: number of posts (and cadres) in the county.
         policy_schedule: parameter changes during the run, e.g.
             ``[{"year": 5, "set": {"fault_tolerance": 0.8}, "phase_in_years": 2}]``.
-        with_agents: create a Mesa agent per cadre (default). Runs that only read the model's
-            outputs -- every sweep and replicate goes through ``experiments.run_model`` -- skip
-            them: the agents are views on the population's columns, so the cadres, the
-            mechanisms and every output are exactly the same, only ``model.agents``,
-            ``explain()``, agent reporters and ``agent_table()`` are unavailable.
+        with_agents: give every cadre a Mesa agent (default). An agent's id is taken when its
+            cadre joins; the agent objects are made when first asked for (``model.agents``,
+            ``agents_by_type``, ...), so a run that never reads them does not pay for them,
+            and the ids and registries are the same whenever that is. Runs that only read the
+            model's outputs -- every sweep and replicate goes through
+            ``experiments.run_model`` -- skip agents altogether: the agents are views on the
+            population's columns, so the cadres, the mechanisms and every output are exactly
+            the same, only ``model.agents``, ``explain()``, agent reporters and
+            ``agent_table()`` are unavailable.
         rng: Mesa 3's name for the seed (an int, or a numpy Generator to draw the seed from).
         **parameters: any declared parameter (see ``model.PARAMETERS``) by name.
     """
@@ -151,14 +155,17 @@ class CadreModel(mesa.Model):
         self._level_cost = None  # see _state
         self._initial_stress()
 
-        self._agent_of_row: list | None = None
         # The agent id of each row (-1: none), kept beside the agents so that the agent
         # reporters read ids with one NumPy take instead of a Python loop each quarter.
         self._id_of_row = np.full(pop.n, -1, dtype=np.int64)
+        # The agent objects are made when the agents are first asked for (_make_agents); until
+        # then a cadre who joins only takes its id, one who leaves only gives it up. A run that
+        # never reads them -- a script that only collects outputs and agent reporters -- skips
+        # the bookkeeping (two microseconds a cadre joining or leaving).
+        self._agent_of_row: list | None = [None] * pop.n if with_agents else None
+        self._agents_pending = with_agents
         if with_agents:
-            with gc_paused():
-                self._agent_of_row = CadreAgent.enrol(self, list(range(pop.n)))
-            self._id_of_row[:] = [a.unique_id for a in self._agent_of_row]
+            self._id_of_row[:] = mesa_adapter.reserve_ids(self, pop.n)
         # The decision terms at the start (no action taken yet) give explain() and the barriers.
         ctx = self._context(0.0)
         _, self.decision, pop.barrier[:] = decision.decide(pop, self.pr, ctx, np.ones(pop.n))
@@ -207,6 +214,56 @@ class CadreModel(mesa.Model):
         return {"stance": ctx.stance, "year": year, "age_limit": self.p.promotion_age_limit,
                 "cumulative_value": self.cumulative_value, "honour_value": self.honour_value,
                 "policy_cost": cost, **self.year_stats}
+
+    # ------------------------------------------------------------------ agents, made on first use
+    def _make_agents(self) -> None:
+        """Make the agent objects of every serving cadre, with the ids they took when they
+        joined, in the order of those ids: the registries are then exactly what they would be
+        had every agent been made as its cadre joined."""
+        if not self._agents_pending:
+            return
+        self._agents_pending = False
+        rows = np.flatnonzero(self._id_of_row >= 0)
+        rows = rows[np.argsort(self._id_of_row[rows], kind="stable")].tolist()
+        with gc_paused():
+            made = CadreAgent.enrol(self, rows, ids=self._id_of_row[rows].tolist())
+        for row, agent in zip(rows, made, strict=True):
+            self._agent_of_row[row] = agent
+
+    # Every way to reach the agents makes them first: Mesa's three properties, and the two
+    # methods that add to or empty its registries.
+    @property
+    def agents(self) -> mesa.agent.AgentSet:
+        """Mesa's set of all agents in the model."""
+        self._make_agents()
+        return self._all_agents
+
+    @agents.setter
+    def agents(self, value) -> None:
+        mesa.Model.agents.fset(self, value)  # Mesa refuses, with its own message
+
+    @property
+    def agents_by_type(self) -> dict:
+        """Mesa's agent set of each agent class."""
+        self._make_agents()
+        return self._agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        """Mesa's agent classes registered with the model."""
+        self._make_agents()
+        return list(self._agents_by_type)
+
+    def register_agent(self, agent):
+        """Mesa's, after making the cadres' agents (so that they come first, as they joined
+        first)."""
+        self._make_agents()
+        super().register_agent(agent)
+
+    def remove_all_agents(self):
+        """Mesa's, after making the cadres' agents (each cadre leaves as its agent is removed)."""
+        self._make_agents()
+        super().remove_all_agents()
 
     def _agent_rows(self) -> tuple[np.ndarray, np.ndarray]:
         """(which rows serve, the agent id of every row), for the agent reporters."""
@@ -299,16 +356,19 @@ class CadreModel(mesa.Model):
                 self.recruit_stream.year(round(year)), year)
             if self._agent_of_row is None:
                 return recruits
-            rows = recruits.tolist()
-            for row, agent in zip(rows, CadreAgent.enrol(self, rows), strict=True):
-                self._agent_of_row[row] = agent
-                self._id_of_row[row] = agent.unique_id
+            ids = mesa_adapter.reserve_ids(self, recruits.size)
+            self._id_of_row[recruits] = ids
+            if not self._agents_pending:
+                rows = recruits.tolist()
+                for row, agent in zip(rows, CadreAgent.enrol(self, rows, ids), strict=True):
+                    self._agent_of_row[row] = agent
         return recruits
 
     def _retire_agents(self, rows: np.ndarray) -> None:
         """Agents of cadres who left keep their last state and leave the Mesa model."""
         rows = rows[self._id_of_row[rows] >= 0]  # rows whose agent was removed have none
-        if not rows.size:
+        if self._agents_pending or not rows.size:  # an agent never made cannot be held
+            self._id_of_row[rows] = -1
             return
         pop = self.population
         table = {name: getattr(pop, name)[rows] for name in COLUMNS}
@@ -335,7 +395,7 @@ class CadreModel(mesa.Model):
     def dispose(self) -> None:
         """Drop every agent of a finished model, so that they are freed at once by reference
         counting (agents and model refer to each other). The model cannot be used afterwards."""
-        self._agent_of_row = None
+        self._agent_of_row, self._agents_pending = None, False
         mesa_adapter.drop_agents(self)
         self.running = False
 

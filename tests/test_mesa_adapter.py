@@ -143,3 +143,34 @@ def test_a_removed_head_leaves_its_post_vacant_for_its_subordinates():
     others = pop.active & (pop.unit != unit) & (pop.rank < leaders.HEAD)
     assert below.any() and np.all(seen[below] == 0.0)
     assert np.any(seen[others] != 0.0)
+
+
+def test_agents_made_on_first_use_are_those_made_as_cadres_joined():
+    """The agent objects are made when first asked for: a model read at the start, one read
+    halfway and one read only at the end have the same agents (ids, order, rows, states) and
+    Mesa's id counter stands at the same place -- through three year ends of leavers and
+    recruits. Until then no agent object exists."""
+    models = [CadreModel(seed=7, n_cadres=200) for _ in range(3)]
+    early, halfway, late = models
+    assert len(early.agents) == 200
+    for step in range(12):
+        if step == 6:
+            assert len(halfway._agents) == 0  # nothing made yet
+            assert CadreAgent in halfway.agents_by_type  # made here
+        for m in models:
+            m.step()
+    assert len(late._agents) == 0
+    views = [(registry(m), [(a.row, a.skill, a.rank) for a in m.agents]) for m in models]
+    assert views[0] == views[1] == views[2]
+    ids = {next(mesa.Agent._ids[m]) for m in models}
+    assert len(ids) == 1 and ids.pop() > 200  # recruits took ids
+    np.testing.assert_array_equal(late._id_of_row, early._id_of_row)
+
+
+def test_an_agent_added_before_the_cadres_are_made_comes_after_them():
+    m = CadreModel(seed=3, n_cadres=100)
+    m.step()
+    other = mesa.Agent(m)
+    assert list(m.agents)[-1] is other and len(m.agents) == 101
+    assert [a.unique_id for a in m.agents] == list(range(1, 102))
+    assert m.agent_types == [CadreAgent, mesa.Agent]
