@@ -170,6 +170,34 @@ def _cascade(active, rank, unit, tenure, n_promotions, score, can_rise, cap, tow
     return n_demoted, dismissed.size
 
 
+@kernel
+def _after_appraisal(active, age, rank_before, attempts_year, can_rise, promoted, decay, age_limit,
+                     ambition, record, promoted_innovators, promoted_from, candidates):
+    """M8: passed over or past the age limit, ambition fades; a promotion revives it. Then the
+    year's tallies (promoted innovators, promotions and candidates by rank before), and the
+    record and attempts carried into the next appraisal year. Returns the counts (promoted,
+    candidates, promoted innovators, innovators among candidates)."""
+    n_promoted = n_candidates = n_promoted_innovators = n_innovator_candidates = 0
+    for i in range(active.size):
+        innovator = attempts_year[i] > 0
+        passed_over = can_rise[i] and not promoted[i]
+        too_old = active[i] and age[i] >= age_limit
+        ambition[i] *= 1.0 - decay * (passed_over + CEILING_DECAY * too_old)
+        if promoted[i]:
+            ambition[i] += PROMOTION_LIFT * (1.0 - ambition[i])
+            n_promoted += 1
+            n_promoted_innovators += innovator
+            promoted_from[rank_before[i]] += 1.0
+        if can_rise[i]:
+            n_candidates += 1
+            n_innovator_candidates += innovator
+            candidates[rank_before[i]] += 1.0
+        promoted_innovators[i] = promoted[i] and innovator
+        record[i] *= RECORD_RETENTION
+        attempts_year[i] = 0.0
+    return n_promoted, n_candidates, n_promoted_innovators, n_innovator_candidates
+
+
 def annual_personnel(pop, org, p, year: float, noise: np.ndarray) -> dict:
     """Appraise, dismiss and demote the mediocre, fill vacancies top-down, update ambition.
 
@@ -178,35 +206,27 @@ def annual_personnel(pop, org, p, year: float, noise: np.ndarray) -> dict:
     score = appraise(pop, p, noise, year)
     cap, township = org.capacity, org.is_township
     can_rise = eligible(pop, p, year)
-    innovator = pop.attempts_year > 0
     promoted = np.zeros(pop.n, dtype=bool)
     rank_before = pop.rank.copy()
 
     n_demoted, n_dismissed = _cascade(pop.active, pop.rank, pop.unit, pop.tenure,
                                       pop.n_promotions, score, can_rise, cap, township,
                                       p.demotion_rate, promoted)
-
-    # M8: passed over or past the age limit, ambition fades; a promotion revives it.
-    passed_over = can_rise & ~promoted
-    too_old = pop.active & (pop.age >= p.promotion_age_limit)
-    pop.ambition *= 1.0 - p.ambition_decay * (passed_over + CEILING_DECAY * too_old)
-    pop.ambition[promoted] += PROMOTION_LIFT * (1.0 - pop.ambition[promoted])
-
-    n_promoted = int(np.count_nonzero(promoted))
-    n_candidates = int(np.count_nonzero(can_rise))
-    promoted_innovators = promoted & innovator
-    # Shares as counts over counts (a boolean array's mean is the same division, slower).
+    promoted_innovators = np.empty(pop.n, dtype=np.bool_)
+    promoted_from, candidates = np.zeros(N_RANKS), np.zeros(N_RANKS)
+    n_promoted, n_candidates, n_promoted_innovators, n_innovator_candidates = _after_appraisal(
+        pop.active, pop.age, rank_before, pop.attempts_year, can_rise, promoted,
+        p.ambition_decay, p.promotion_age_limit, pop.ambition, pop.innovation_record,
+        promoted_innovators, promoted_from, candidates)
+    # Shares as counts over counts.
     stats = {
         "promotions": n_promoted,
         "demotions": n_demoted + n_dismissed,
-        "innovator_share_promoted": (np.count_nonzero(promoted_innovators) / n_promoted
-                                     if n_promoted else 0.0),
-        "innovator_share_candidates": (np.count_nonzero(innovator & can_rise) / n_candidates
+        "innovator_share_promoted": (n_promoted_innovators / n_promoted if n_promoted else 0.0),
+        "innovator_share_candidates": (n_innovator_candidates / n_candidates
                                        if n_candidates else 0.0),
         "promoted_innovators": promoted_innovators,
-        "promoted_from": np.bincount(rank_before[promoted], minlength=N_RANKS).astype(float),
-        "candidates": np.bincount(rank_before[can_rise], minlength=N_RANKS).astype(float),
+        "promoted_from": promoted_from,
+        "candidates": candidates,
     }
-    pop.innovation_record *= RECORD_RETENTION
-    pop.attempts_year[:] = 0.0
     return stats
