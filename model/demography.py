@@ -75,14 +75,11 @@ def recruit(pop, org, p, rng: np.random.Generator, year: float) -> np.ndarray:
     of a (2, recruits) block of uniforms (age, ties). Only the recruits draw: drawing for every
     row took a twentieth of a 1,000-cadre run.
     """
-    occ = occupancy(pop.unit, pop.rank, pop.active, org.n_units)
-    vac = np.maximum(org.capacity[:, STAFF] - occ[:, STAFF], 0)
-    units = np.repeat(np.arange(org.capacity.shape[0]), vac)
-    rows = np.flatnonzero(~pop.active)[: units.size]
+    rows, units = _vacant_staff_posts(pop.unit, pop.rank, pop.active, org.capacity, org.n_units)
     if rows.size:
         z = rng.standard_normal((N_RECRUIT_DRAWS, rows.size))
         u = rng.random((2, rows.size))
-        _enter_kernel(rows, units[: rows.size], u, year, org.n_units, pop.active, pop.unit,
+        _enter_kernel(rows, units, u, year, org.n_units, pop.active, pop.unit,
                       pop.rank, pop.age, pop.tenure, pop.service,
                       (pop.perceived_tolerance, pop.perceived_risk, pop.perceived_detection),
                       np.array([p.prior_tolerance_belief, p.prior_risk_belief,
@@ -94,6 +91,31 @@ def recruit(pop, org, p, rng: np.random.Generator, year: float) -> np.ndarray:
                       (pop.last_action, pop.last_outcome))
         draw_traits(pop, rows, p, z)
     return rows
+
+
+@kernel
+def _vacant_staff_posts(unit, rank, active, capacity, n_units):
+    """(rows, units): the first free rows, each with the unit of a vacant staff post (units in
+    order), as many as there are both."""
+    occ = occupancy(unit, rank, active, n_units)
+    n_posts = 0
+    for v in range(capacity.shape[0]):
+        n_posts += max(capacity[v, STAFF] - occ[v, STAFF], 0)
+    units = np.empty(n_posts, dtype=np.int64)
+    k = 0
+    for v in range(capacity.shape[0]):
+        for _ in range(capacity[v, STAFF] - occ[v, STAFF]):  # no loop when none is vacant
+            units[k] = v
+            k += 1
+    rows = np.empty(n_posts, dtype=np.int64)
+    m = 0
+    for i in range(active.size):
+        if m == n_posts:
+            break
+        if not active[i]:
+            rows[m] = i
+            m += 1
+    return rows[:m], units[:m]
 
 
 @kernel

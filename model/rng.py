@@ -59,12 +59,14 @@ class YearlyStream:
         key = len(STREAMS) + YEARLY_STREAMS.index(name)
         self._bits = BIT_GENERATOR(np.random.SeedSequence(seed, spawn_key=(key,)))
         self._start = self._bits.state
+        self._generator = np.random.Generator(self._bits)  # keeps no state of its own
 
     def year(self, year: int) -> np.random.Generator:
-        """The generator of model year ``year`` (a whole number >= 0), at its start."""
+        """The generator of model year ``year`` (a whole number >= 0), at its start (the same
+        object each year: a year's generator is used up before the next year's is asked for)."""
         self._bits.state = self._start
         self._bits.advance(year * self.STRIDE)
-        return np.random.Generator(self._bits)
+        return self._generator
 
 
 def fresh_seed() -> int:
