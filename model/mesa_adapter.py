@@ -21,6 +21,7 @@ import itertools
 import weakref
 
 import mesa
+import numpy as np
 from mesa.agent import AgentSet
 
 #: The Mesa release line whose internals this module was written against.
@@ -32,14 +33,14 @@ if not mesa.__version__.startswith(SUPPORTED_MESA + "."):  # pragma: no cover - 
         "version with: pip install 'mesa==3.3.1'")
 
 
-def reserve_ids(model, count: int) -> list[int]:
+def reserve_ids(model, count: int) -> np.ndarray:
     """The next ``count`` ids of Mesa's counter for ``model``, taken now for agents made later:
     the counter moves on as if ``count`` agents had been made (ids are never reused)."""
     if count <= 0:
-        return []
+        return np.zeros(0, dtype=np.int64)
     first = next(mesa.Agent._ids[model])
     mesa.Agent._ids[model] = itertools.count(first + count)
-    return list(range(first, first + count))
+    return np.arange(first, first + count, dtype=np.int64)
 
 
 def enrol_cohort(model, cls, count: int, ids: list[int] | None = None) -> list:

@@ -287,10 +287,9 @@ class CadreModel(mesa.Model):
 
         # A cadre who attempts nothing draws no success, one who attempts has no routine
         # irregularity: one uniform serves as either (the kernel reads each for its own cadres).
-        u_outcome = rng["outcome"].random(n)
         u_acc = np.empty((accountability.N_DRAWS, n))
         rng["accountability"].random(out=u_acc[:accountability.DRAW.routine])
-        u_acc[accountability.DRAW.routine] = u_outcome
+        u_outcome = rng["outcome"].random(out=u_acc[accountability.DRAW.routine])
         ev = accountability.resolve(pop, self.pr, action, self.decision, ctx.peer_share,
                                     u_outcome, u_acc, rng["verification"].random(n), year)
         value = float(ev.value.sum())
@@ -360,7 +359,8 @@ class CadreModel(mesa.Model):
             self._id_of_row[recruits] = ids
             if not self._agents_pending:
                 rows = recruits.tolist()
-                for row, agent in zip(rows, CadreAgent.enrol(self, rows, ids), strict=True):
+                for row, agent in zip(rows, CadreAgent.enrol(self, rows, ids.tolist()),
+                                      strict=True):
                     self._agent_of_row[row] = agent
         return recruits
 
