@@ -174,3 +174,11 @@ def test_an_agent_added_before_the_cadres_are_made_comes_after_them():
     assert list(m.agents)[-1] is other and len(m.agents) == 101
     assert [a.unique_id for a in m.agents] == list(range(1, 102))
     assert m.agent_types == [CadreAgent, mesa.Agent]
+
+
+def test_removing_all_agents_before_any_was_read_removes_every_cadre():
+    m = CadreModel(seed=4, n_cadres=100)
+    m.step()
+    m.remove_all_agents()  # the agents are made first, then each one's cadre leaves
+    assert len(m.agents) == 0 and not m.population.active.any()
+    assert (m._id_of_row == -1).all()
