@@ -5,7 +5,8 @@
 
 Reports the median wall time of several runs of 80 steps (20 years) with data collection, for
 1,000 and 100,000 cadres, and time and peak memory of a 1,000,000-cadre run with agents, read and
-not read (each in a subprocess, so that its memory is measured alone). Targets (issue 2): <= 25 ms, <= 3 s, runs within 4 GB.
+not read (each in a subprocess, so that its memory is measured alone). Targets (issue 2): <= 25 ms,
+<= 3 s, runs within 4 GB.
 
 Each size is timed three ways: as sweeps run it (``run_model``, which skips the agent objects;
 the outputs are identical), as users build it (``CadreModel``: a Mesa agent per cadre, made when
