@@ -11,8 +11,11 @@ indistinguishable from agents made with ``CadreAgent(model, row)``.
 
 The weak agent sets are ``weakref.WeakKeyDictionary`` objects; their Python-level ``update`` and
 ``pop`` cost about a microsecond per agent, so cohorts are written into the dictionary behind
-them (``.data``, keyed by weak references that call the dictionary's own ``_remove`` when an
-agent dies), as Mesa's own ``AgentSet.shuffle`` does.
+them (``.data``), as Mesa's own ``AgentSet.shuffle`` does. The keys are plain weak references,
+one per agent shared by both sets, without the callback that would drop an agent from a set when
+it dies: a registered agent cannot die, because the model holds it (``model._agents``) until it
+is deregistered, and deregistering -- here or by Mesa's ``deregister_agent`` -- takes it out of
+both sets first. (Two weak references with callbacks were a third of the cost of enrolling.)
 """
 
 from __future__ import annotations
@@ -58,8 +61,9 @@ def enrol_cohort(model, cls, count: int, ids: list[int] | None = None) -> list:
     if cls not in model._agents_by_type:
         model._agents_by_type[cls] = AgentSet([], random=model.random)
     model._agents.update(dict.fromkeys(agents))
-    for weak in (model._agents_by_type[cls]._agents, model._all_agents._agents):
-        weak.data.update(dict.fromkeys([weakref.ref(a, weak._remove) for a in agents]))
+    keys = dict.fromkeys([weakref.ref(a) for a in agents])
+    model._agents_by_type[cls]._agents.data.update(keys)
+    model._all_agents._agents.data.update(keys)
     return agents
 
 
@@ -69,7 +73,7 @@ def retire_cohort(model, agents: list) -> None:
     registry, everyone = model._agents, model._all_agents._agents.data
     for agent in agents:
         if registry.pop(agent, False) is not False:
-            key = weakref.ref(agent)  # equal to (and hashed like) the registered reference
+            key = weakref.ref(agent)  # equal to the registered one (the same, if enrolled here)
             model._agents_by_type[type(agent)]._agents.data.pop(key, None)
             everyone.pop(key, None)
 

@@ -371,13 +371,13 @@ class CadreModel(mesa.Model):
             self._id_of_row[rows] = -1
             return
         pop = self.population
-        table = {name: getattr(pop, name)[rows] for name in COLUMNS}
         leaving = []
         for row in rows.tolist():
             leaving.append(self._agent_of_row[row])
             self._agent_of_row[row] = None
         self._id_of_row[rows] = -1
-        CadreAgent.retire(self, leaving, table)
+        CadreAgent.retire(self, leaving,
+                          lambda held: {name: getattr(pop, name)[rows[held]] for name in COLUMNS})
 
     def cadre_left(self, agent: CadreAgent) -> None:
         """A cadre whose agent was removed (``agent.remove()``) leaves the county at once: its

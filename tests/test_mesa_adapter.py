@@ -76,12 +76,34 @@ def test_removal_and_later_agents_match(pair):
 def test_a_retired_cohort_leaves_the_registries_as_agent_remove_would(pair):
     a, cohort, b, singles = pair
     table = {name: np.zeros(4) for name in ("skill", "row")}
-    CadreAgent.retire(a, cohort[:4], table)
+    CadreAgent.retire(a, cohort[:4], lambda held: table)
     for agent in singles[:4]:
         mesa.Agent.remove(agent)
     assert registry(a) == registry(b) and len(a.agents) == 6
     mesa_adapter.retire_cohort(a, cohort[:5])  # already retired ones are skipped
     assert len(a.agents) == 5 and cohort[4] not in a.agents
+
+
+def test_only_leavers_held_outside_the_model_have_their_last_state_copied():
+    """A leaver nobody holds is freed as it leaves, so its row is not copied; one held (here by
+    ``kept``) is detached and reads its copy. If the count of the model's own references were
+    one too high, ``kept`` would be freed state and all; one too low, every row would be
+    copied."""
+    a = bare()
+    leaving = CadreAgent.enrol(a, ROWS)  # held, as in the model, by the registry and this list
+    kept = leaving[3]
+    asked = []
+
+    def last_state(held):
+        asked.append(list(held))
+        return {"skill": np.full(len(held), 0.25)}
+
+    probe = weakref.ref(leaving[5])
+    CadreAgent.retire(a, leaving, last_state)
+    assert asked == [[3]] and kept.row is None and kept.skill == 0.25
+    assert len(a.agents) == 0
+    del leaving
+    assert probe() is None  # freed as it left (reference counting; no collector needed)
 
 
 def test_all_agents_removed_then_the_model_runs_on_with_new_agents():
