@@ -3,8 +3,10 @@ staging folder safely; two identical commands do not both do the work (the secon
 
 from __future__ import annotations
 
+import json
 import multiprocessing as mp
 
+import numpy as np
 import pytest
 
 from experiments.store import staged_output_dir
@@ -65,3 +67,54 @@ def test_a_full_run_is_refused_while_shards_hold_the_folder(tmp_path):
         with staged_output_dir(target, plan, shared=True) as again:  # another shard: welcome
             assert again == staging
     assert staging.exists() and not target.exists()  # shards never publish
+
+
+def _design():
+    from experiments.sweeps import SweepDesign
+
+    samples = np.linspace(0.0, 1.0, 16).reshape(8, 2)
+    return SweepDesign(param_names=["fault_tolerance", "material_reward"], samples=samples,
+                       base_params={}, replicates=1, n_steps=4, n_cadres=100, root_seed=3,
+                       outputs=["innovation_rate"], meta={"method": "test"})
+
+
+def _prepare(out: str, start, results) -> None:
+    from experiments.sweeps import prepare_sweep
+
+    start.wait()
+    try:
+        results.put(("ok", prepare_sweep(_design(), out)))
+    except Exception as exc:  # noqa: BLE001 - reported to the parent
+        results.put(("error", str(exc)))
+
+
+def test_shards_starting_together_all_save_or_find_the_same_design(tmp_path):
+    """The shards of a job array write the sweep's design at the same moment: one that finds
+    another's samples before its design.json must not take the folder for something else."""
+    ctx = mp.get_context("fork")
+    n, start, results = 6, ctx.Barrier(6), ctx.Queue()
+    out = str(tmp_path / "runs")
+    procs = [ctx.Process(target=_prepare, args=(out, start, results)) for _ in range(n)]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(60)
+    outcomes = [results.get(timeout=5) for _ in range(n)]
+    assert [kind for kind, _ in outcomes] == ["ok"] * n, outcomes
+    assert len({json.dumps(plan, sort_keys=True) for _, plan in outcomes}) == 1
+
+
+def test_samples_without_design_json_are_a_design_still_being_written(tmp_path):
+    """The state another shard leaves for a moment (samples.npy written, design.json not yet):
+    this shard writes the design and goes on."""
+    from experiments.sweeps import load_design, prepare_sweep
+    from experiments.sweeps.ledger import DESIGN_FILE, SAMPLES_FILE
+
+    first = tmp_path / "first"
+    plan = prepare_sweep(_design(), first)
+    second = tmp_path / "second"
+    (second / "chunks").mkdir(parents=True)
+    (second / SAMPLES_FILE).write_bytes((first / SAMPLES_FILE).read_bytes())
+    assert prepare_sweep(_design(), second) == plan
+    assert (second / DESIGN_FILE).read_bytes() == (first / DESIGN_FILE).read_bytes()
+    assert load_design(second).fingerprint() == _design().fingerprint()

@@ -188,9 +188,12 @@ def save_design(design: SweepDesign, out_dir: Path, chunk_size: int | None,
     """Save the design in a fresh directory, or check it equals the saved one; return the plan.
 
     A saved design that cannot be read (damaged) is written again from ``design``: the chunk files
-    name the sweep they belong to, so chunks of any other design are then run again."""
+    name the sweep they belong to, so chunks of any other design are then run again. Samples
+    without ``design.json`` are a design still being written -- by a shard of the same job array
+    that started a moment earlier -- or one whose writer was stopped: either way this design is
+    written (each file in one atomic replace; shards of one array write the same bytes)."""
     path = out_dir / DESIGN_FILE
-    if path.exists() or (out_dir / SAMPLES_FILE).exists():
+    if path.exists():
         try:
             saved = load_design(out_dir)
         except DamagedDesign as exc:
