@@ -86,10 +86,18 @@ def slurm_cmd(env: dict, *args: str, cwd: Path | None = None) -> str:
     return done.stdout.strip()
 
 
-def wait_until_idle(env: dict, timeout: float = 300) -> None:
-    """Wait until the queue is empty (every job finished or was cancelled)."""
+def wait_until_idle(env: dict, timeout: float = 300, logs: Path | None = None) -> None:
+    """Wait until the queue is empty (every job finished or was cancelled). A job waiting on one
+    that failed would wait for ever: the queue is cancelled at once (so that the next test starts
+    from an empty one) and the failure shown with the ends of the jobs' logs in ``logs``."""
     deadline = time.monotonic() + timeout
-    while slurm_cmd(env, "squeue", "-h", "-o", "%i"):
+    while queue := slurm_cmd(env, "squeue", "-h", "-o", "%i %r"):
+        if "DependencyNeverSatisfied" in queue:
+            shown = slurm_cmd(env, "squeue")
+            slurm_cmd(env, "scancel", *(line.split()[0] for line in queue.splitlines()))
+            tails = "".join(f"\n--- {f.name}: {f.read_text()[-600:]}"
+                            for f in sorted(logs.glob("*.out"))) if logs else ""
+            pytest.fail(f"a job's dependency failed:\n{shown}{tails}")
         assert time.monotonic() < deadline, slurm_cmd(env, "squeue")
         time.sleep(1)
 
@@ -161,7 +169,7 @@ def test_both_documented_routes_give_the_numbers_of_a_local_run(slurm, tmp_path)
     assert dask.returncode == 0, dask.stderr
     assert "#SBATCH" in dask.stderr and sys.executable in dask.stderr  # the job script shown
 
-    wait_until_idle(slurm)
+    wait_until_idle(slurm, logs=work / "logs")
     state = slurm_cmd(slurm, "scontrol", "show", "job", final)
     logs = "\n".join(p.read_text() for p in sorted((work / "logs").iterdir()))
     assert "JobState=COMPLETED" in state, logs
