@@ -121,7 +121,7 @@ class CadreAgent(mesa.Agent):
         ``last_state(positions)`` gives the leavers' columns at those positions of ``agents``
         (column name -> values) and the agent reads entry ``j`` of them. An agent that nobody
         holds is freed as it leaves -- nothing can read it again -- so its row is not copied
-        (at a year end most are not held: the copy was a fifth of the cost of their leaving).
+        (at a year end most are not held: the copy was about a quarter of the cost of leaving).
         """
         held = [k for k, count in enumerate(_refcounts(agents)) if count > _UNHELD]
         if held:
