@@ -87,8 +87,8 @@ def test_a_retired_cohort_leaves_the_registries_as_agent_remove_would(pair):
 def test_only_leavers_held_outside_the_model_have_their_last_state_copied():
     """A leaver nobody holds is freed as it leaves, so its row is not copied; one held (here by
     ``kept``) is detached and reads its copy. If the count of the model's own references were
-    one too high, ``kept`` would be freed state and all; one too low, every row would be
-    copied."""
+    one too high, ``kept`` would stay on its row and read whoever takes the row next; one too
+    low, every row would be copied."""
     a = bare()
     leaving = CadreAgent.enrol(a, ROWS)  # held, as in the model, by the registry and this list
     kept = leaving[3]
