@@ -5,9 +5,9 @@ paired comparison must reproduce every stored number exactly: refactoring the ex
 model's code without changing its rules) may not change a single bit. The one exception is the
 standardised regression coefficients (``src``, ``src_conf``): they are least-squares fits, and
 LAPACK picks its kernels for the CPU, so another machine may round their last bits differently
-(the model's own numbers do not depend on the CPU, see model/vecmath.py); they must agree to
-twelve significant digits. After an intended change of the model's results, regenerate the
-reference with one command and say so in the commit::
+(it did, on the machine of 1 December); they must agree to twelve significant digits. After an
+intended change of the model's results, regenerate the reference with one command and say so in
+the commit::
 
     make reference        # or: .venv/bin/python tests/reference/make_reference.py
 """
