@@ -39,6 +39,7 @@ def test_headline_recomputes_a_part_made_with_other_settings(tmp_path, monkeypat
     fingerprints, runs end to end in test_headline.py.)"""
     from experiments import sensitivity
     from experiments.briefings.headline import PARTS_FILE, HeadlineSettings, run_headline
+    from experiments.replicates import experiment
 
     out = tmp_path / "headline"
     small = dict(years=6, n_cadres=100, samples=4, seed=3)
@@ -47,6 +48,9 @@ def test_headline_recomputes_a_part_made_with_other_settings(tmp_path, monkeypat
         raise KeyboardInterrupt  # as if the process died while the sensitivity part ran
 
     monkeypatch.setattr(sensitivity, "run_sensitivity", killed)
+    # The parts' figures (four fifths of this test's time) are not what it checks; the whole
+    # headline, figures included, runs in test_headline.py.
+    monkeypatch.setattr(experiment, "write_experiment_figures", lambda *args, **kwargs: [])
     staging = tmp_path / ".headline.headline-partial"
     fingerprints = []
     for replicates in (2, 3):
