@@ -25,18 +25,21 @@ def _enter(target: str, plan: dict, shared: bool, start, done, results) -> None:
     done.wait()  # all hold the folder at once, as the shards of a job array do
 
 
-def _race(tmp_path, shared: bool, n: int = 6) -> list[tuple[str, str]]:
+def _together(target, args: tuple, n: int = 6, timeout: float = 60) -> list:
+    """Run ``target(*args, start, done, results)`` in ``n`` processes released at one moment
+    (``start``, a barrier); returns what each put in ``results``."""
     ctx = mp.get_context("fork")
     start, done, results = ctx.Barrier(n), ctx.Barrier(n), ctx.Queue()
-    target = str(tmp_path / "sweep")
-    plan = {"method": "sobol", "samples": 8}
-    procs = [ctx.Process(target=_enter, args=(target, plan, shared, start, done, results))
-             for _ in range(n)]
+    procs = [ctx.Process(target=target, args=(*args, start, done, results)) for _ in range(n)]
     for p in procs:
         p.start()
     for p in procs:
-        p.join(30)
+        p.join(timeout)
     return [results.get(timeout=5) for _ in range(n)]
+
+
+def _race(tmp_path, shared: bool) -> list[tuple[str, str]]:
+    return _together(_enter, (str(tmp_path / "sweep"), {"method": "sobol", "samples": 8}, shared))
 
 
 def test_simultaneous_shards_all_join_the_same_staging_folder(tmp_path):
@@ -78,7 +81,7 @@ def _design():
                        outputs=["innovation_rate"], meta={"method": "test"})
 
 
-def _prepare(out: str, start, results) -> None:
+def _prepare(out: str, start, done, results) -> None:
     from experiments.sweeps import prepare_sweep
 
     start.wait()
@@ -91,16 +94,8 @@ def _prepare(out: str, start, results) -> None:
 def test_shards_starting_together_all_save_or_find_the_same_design(tmp_path):
     """The shards of a job array write the sweep's design at the same moment: one that finds
     another's samples before its design.json must not take the folder for something else."""
-    ctx = mp.get_context("fork")
-    n, start, results = 6, ctx.Barrier(6), ctx.Queue()
-    out = str(tmp_path / "runs")
-    procs = [ctx.Process(target=_prepare, args=(out, start, results)) for _ in range(n)]
-    for p in procs:
-        p.start()
-    for p in procs:
-        p.join(60)
-    outcomes = [results.get(timeout=5) for _ in range(n)]
-    assert [kind for kind, _ in outcomes] == ["ok"] * n, outcomes
+    outcomes = _together(_prepare, (str(tmp_path / "runs"),))
+    assert [kind for kind, _ in outcomes] == ["ok"] * len(outcomes), outcomes
     assert len({json.dumps(plan, sort_keys=True) for _, plan in outcomes}) == 1
 
 
